@@ -9,7 +9,10 @@ pub struct Bars {
 
 impl Bars {
     pub fn new(quiet: bool) -> Self {
-        Bars { quiet, current: Mutex::new(None) }
+        Bars {
+            quiet,
+            current: Mutex::new(None),
+        }
     }
 
     pub fn finish(&self) {
@@ -27,7 +30,11 @@ impl zones::build::Progress for Bars {
             return;
         }
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        bar.set_style(ProgressStyle::with_template("{msg:32} [{bar:30}] {pos}/{len}").expect("static template").progress_chars("=> "));
+        bar.set_style(
+            ProgressStyle::with_template("{msg:32} [{bar:30}] {pos}/{len}")
+                .expect("static template")
+                .progress_chars("=> "),
+        );
         bar.set_message(name.to_string());
         if let Ok(mut cur) = self.current.lock()
             && let Some(old) = cur.replace(bar)

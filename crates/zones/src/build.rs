@@ -83,8 +83,11 @@ pub fn build(config: &Config, progress: &dyn Progress) -> Result<(Bundle, BuildR
     // IRIS.
     progress.stage("lecture des IRIS", 1);
     let iris_path = config.data_path(&config.iris.path);
-    let layer = source::read_layer(&iris_path, &read_options(&config.iris.encoding, &config.iris.crs))
-        .map_err(|e| with_download_hint(e, &config.iris.download))?;
+    let layer = source::read_layer(
+        &iris_path,
+        &read_options(&config.iris.encoding, &config.iris.crs),
+    )
+    .map_err(|e| with_download_hint(e, &config.iris.download))?;
     sources.push(source_entry(&config.iris.path, &iris_path));
     let source_crs = layer.crs;
     let encoding = layer.encoding.map(str::to_string);
@@ -94,8 +97,15 @@ pub fn build(config: &Config, progress: &dyn Progress) -> Result<(Bundle, BuildR
 
     // Composition.
     let c = &config.composition;
-    let composition = Composition::load(&config.config_path(&c.iris_to_es), &config.config_path(&c.es), &config.config_path(&c.territoires))?;
-    let pairs: Vec<(String, String)> = iris.iter().map(|r| (r.code.clone(), r.commune.clone())).collect();
+    let composition = Composition::load(
+        &config.config_path(&c.iris_to_es),
+        &config.config_path(&c.es),
+        &config.config_path(&c.territoires),
+    )?;
+    let pairs: Vec<(String, String)> = iris
+        .iter()
+        .map(|r| (r.code.clone(), r.commune.clone()))
+        .collect();
     let iris_es = composition.resolve(&pairs).map_err(Error::Composition)?;
     let grouping = Grouping {
         iris_es,
@@ -105,7 +115,11 @@ pub fn build(config: &Config, progress: &dyn Progress) -> Result<(Bundle, BuildR
     };
     timer.lap("composition");
 
-    let Assembled { topology, mut levels, mut diagnostics } = assemble(&iris, &grouping, config.checks.grid_m, progress);
+    let Assembled {
+        topology,
+        mut levels,
+        mut diagnostics,
+    } = assemble(&iris, &grouping, config.checks.grid_m, progress);
     timer.lap("topologie + unions");
 
     diagnostics.extend(coverage_check(&iris, &levels, config));
@@ -120,9 +134,16 @@ pub fn build(config: &Config, progress: &dyn Progress) -> Result<(Bundle, BuildR
         sources.push(source_entry(&r.path, &path));
         let mut outlines: HashMap<String, MultiPolygon<f64>> = HashMap::new();
         for f in &reference.features {
-            outlines.insert(reference.attribute(f, &r.code)?.to_string(), f.geometry.clone());
+            outlines.insert(
+                reference.attribute(f, &r.code)?.to_string(),
+                f.geometry.clone(),
+            );
         }
-        let communes = levels.iter_mut().find(|(l, _)| *l == Level::Commune).map(|(_, z)| z).expect("commune level");
+        let communes = levels
+            .iter_mut()
+            .find(|(l, _)| *l == Level::Commune)
+            .map(|(_, z)| z)
+            .expect("commune level");
         diagnostics.extend(compare_communes(&topology, communes, &outlines, r.min_iou));
         timer.lap("comparaison aux contours communaux");
     }
@@ -146,11 +167,18 @@ pub fn build(config: &Config, progress: &dyn Progress) -> Result<(Bundle, BuildR
                 });
             }
             zones.sort_by(|a, b| a.code.cmp(&b.code));
-            let iris_geoms: Vec<(String, MultiPolygon<f64>)> = iris.iter().map(|r| (r.code.clone(), r.geometry.clone())).collect();
+            let iris_geoms: Vec<(String, MultiPolygon<f64>)> = iris
+                .iter()
+                .map(|r| (r.code.clone(), r.geometry.clone()))
+                .collect();
             let overlay = qpv::overlay(&zones, &iris_geoms);
             for z in &zones {
                 if !overlay.iter().any(|o| o.qpv == z.code) {
-                    diagnostics.push(Diagnostic::new("Z060", Severity::Warning, format!("QPV {} ({}) ne recoupe aucun IRIS", z.code, z.name)));
+                    diagnostics.push(Diagnostic::new(
+                        "Z060",
+                        Severity::Warning,
+                        format!("QPV {} ({}) ne recoupe aucun IRIS", z.code, z.name),
+                    ));
                 }
             }
             timer.lap("QPV");
@@ -160,14 +188,25 @@ pub fn build(config: &Config, progress: &dyn Progress) -> Result<(Bundle, BuildR
     };
 
     if let Some(first) = diagnostics.iter().find(|d| d.severity == Severity::Error) {
-        let all: Vec<String> = diagnostics.iter().filter(|d| d.severity == Severity::Error).map(|d| d.to_string()).collect();
+        let all: Vec<String> = diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| d.to_string())
+            .collect();
         let _ = first;
         return Err(Error::Composition(all));
     }
 
     let report = BuildReport {
-        counts: levels.iter().map(|(l, z)| (*l, z.len())).chain([(Level::Qpv, qpv_zones.len())]).collect(),
-        areas_km2: levels.iter().map(|(l, z)| (*l, z.iter().map(|z| z.area_km2).sum())).collect(),
+        counts: levels
+            .iter()
+            .map(|(l, z)| (*l, z.len()))
+            .chain([(Level::Qpv, qpv_zones.len())])
+            .collect(),
+        areas_km2: levels
+            .iter()
+            .map(|(l, z)| (*l, z.iter().map(|z| z.area_km2).sum()))
+            .collect(),
         diagnostics: diagnostics.clone(),
         timings: timer.0,
         arcs: topology.arcs.len(),
@@ -177,7 +216,10 @@ pub fn build(config: &Config, progress: &dyn Progress) -> Result<(Bundle, BuildR
         meta: Meta {
             name: config.name.clone(),
             code: config.code.clone(),
-            built_at: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+            built_at: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             sources,
             illustrative_composition: config.composition.illustrative,
@@ -196,7 +238,10 @@ pub fn build(config: &Config, progress: &dyn Progress) -> Result<(Bundle, BuildR
 }
 
 fn source_entry(configured: &std::path::Path, actual: &std::path::Path) -> (String, u64) {
-    (configured.display().to_string(), std::fs::metadata(actual).map(|m| m.len()).unwrap_or(0))
+    (
+        configured.display().to_string(),
+        std::fs::metadata(actual).map(|m| m.len()).unwrap_or(0),
+    )
 }
 
 /// IRIS records from the layer, with duplicate codes and broken geometry as errors.
@@ -208,25 +253,38 @@ fn iris_records(config: &Config, layer: Layer) -> Result<Vec<IrisRecord>> {
     for feat in &layer.features {
         let code = layer.attribute(feat, &f.code)?.to_string();
         if let Some(first) = seen.insert(code.clone(), feat.record) {
-            problems.push(format!("[Z005] {}, enregistrements {first} et {} : code IRIS {code} en double", layer.path.display(), feat.record));
+            problems.push(format!(
+                "[Z005] {}, enregistrements {first} et {} : code IRIS {code} en double",
+                layer.path.display(),
+                feat.record
+            ));
             continue;
         }
         if feat.geometry.0.is_empty() {
-            return Err(Error::InvalidGeometry { path: layer.path.clone(), code, message: "aucun anneau exploitable (moins de 4 points)".into() });
+            return Err(Error::InvalidGeometry {
+                path: layer.path.clone(),
+                code,
+                message: "aucun anneau exploitable (moins de 4 points)".into(),
+            });
         }
         let geometry = oriented(feat.geometry.clone());
         if let Some(why) = invalidity(&geometry) {
             return Err(Error::InvalidGeometry {
                 path: layer.path.clone(),
                 code: format!("{code} (enregistrement {})", feat.record),
-                message: format!("{why} — corrigez-la (par exemple avec QGIS « Réparer les géométries ») puis relancez"),
+                message: format!(
+                    "{why} — corrigez-la (par exemple avec QGIS « Réparer les géométries ») puis relancez"
+                ),
             });
         }
         out.push(IrisRecord {
             name: layer.attribute(feat, &f.name).unwrap_or(&code).to_string(),
             commune: layer.attribute(feat, &f.commune)?.to_string(),
             commune_name: layer.attribute(feat, &f.commune_name)?.to_string(),
-            kind: f.r#type.as_ref().and_then(|t| feat.attributes.get(t).cloned()),
+            kind: f
+                .r#type
+                .as_ref()
+                .and_then(|t| feat.attributes.get(t).cloned()),
             code,
             geometry,
         });
@@ -239,7 +297,12 @@ fn iris_records(config: &Config, layer: Layer) -> Result<Vec<IrisRecord>> {
 }
 
 /// Build the shared topology and the five nested levels from IRIS and their grouping.
-pub fn assemble(iris: &[IrisRecord], grouping: &Grouping, grid: f64, progress: &dyn Progress) -> Assembled {
+pub fn assemble(
+    iris: &[IrisRecord],
+    grouping: &Grouping,
+    grid: f64,
+    progress: &dyn Progress,
+) -> Assembled {
     let geoms: Vec<MultiPolygon<f64>> = iris.iter().map(|r| r.geometry.clone()).collect();
     progress.stage("topologie partagée", 1);
     let (topology, iris_topo) = Topology::build(&geoms, grid);
@@ -247,18 +310,34 @@ pub fn assemble(iris: &[IrisRecord], grouping: &Grouping, grid: f64, progress: &
     let mut diagnostics = Vec::new();
 
     let es_of = |i: usize| &grouping.es[grouping.iris_es[i]];
-    let terr_name: HashMap<&str, &str> = grouping.territoires.iter().map(|t| (t.code.as_str(), t.name.as_str())).collect();
+    let terr_name: HashMap<&str, &str> = grouping
+        .territoires
+        .iter()
+        .map(|t| (t.code.as_str(), t.name.as_str()))
+        .collect();
     let dep = &grouping.departement;
 
     // Groups: (code, name, parents, attributes, member IRIS).
-    type Group = (String, String, BTreeMap<Level, String>, BTreeMap<String, String>, Vec<u32>);
+    type Group = (
+        String,
+        String,
+        BTreeMap<Level, String>,
+        BTreeMap<String, String>,
+        Vec<u32>,
+    );
     let mut communes: BTreeMap<&str, Group> = BTreeMap::new();
     let mut es: BTreeMap<&str, Group> = BTreeMap::new();
     let mut terr: BTreeMap<&str, Group> = BTreeMap::new();
     for (i, r) in iris.iter().enumerate() {
         let e = es_of(i);
         let g = communes.entry(&r.commune).or_insert_with(|| {
-            (r.commune.clone(), r.commune_name.clone(), BTreeMap::from([(Level::Departement, dep.0.clone())]), BTreeMap::new(), vec![])
+            (
+                r.commune.clone(),
+                r.commune_name.clone(),
+                BTreeMap::from([(Level::Departement, dep.0.clone())]),
+                BTreeMap::new(),
+                vec![],
+            )
         });
         g.4.push(i as u32);
         let list = g.3.entry("es".into()).or_default();
@@ -270,21 +349,43 @@ pub fn assemble(iris: &[IrisRecord], grouping: &Grouping, grid: f64, progress: &
         }
         es.entry(&e.code)
             .or_insert_with(|| {
-                let parents = BTreeMap::from([(Level::Territoire, e.territoire.clone()), (Level::Departement, dep.0.clone())]);
-                let attrs = BTreeMap::from([("address".to_string(), e.address.clone()), ("hours".to_string(), e.hours.clone())]);
+                let parents = BTreeMap::from([
+                    (Level::Territoire, e.territoire.clone()),
+                    (Level::Departement, dep.0.clone()),
+                ]);
+                let attrs = BTreeMap::from([
+                    ("address".to_string(), e.address.clone()),
+                    ("hours".to_string(), e.hours.clone()),
+                ]);
                 (e.code.clone(), e.name.clone(), parents, attrs, vec![])
             })
             .4
             .push(i as u32);
         terr.entry(&e.territoire)
             .or_insert_with(|| {
-                let name = terr_name.get(e.territoire.as_str()).copied().unwrap_or(&e.territoire).to_string();
-                (e.territoire.clone(), name, BTreeMap::from([(Level::Departement, dep.0.clone())]), BTreeMap::new(), vec![])
+                let name = terr_name
+                    .get(e.territoire.as_str())
+                    .copied()
+                    .unwrap_or(&e.territoire)
+                    .to_string();
+                (
+                    e.territoire.clone(),
+                    name,
+                    BTreeMap::from([(Level::Departement, dep.0.clone())]),
+                    BTreeMap::new(),
+                    vec![],
+                )
             })
             .4
             .push(i as u32);
     }
-    let all: Group = (dep.0.clone(), dep.1.clone(), BTreeMap::new(), BTreeMap::new(), (0..iris.len() as u32).collect());
+    let all: Group = (
+        dep.0.clone(),
+        dep.1.clone(),
+        BTreeMap::new(),
+        BTreeMap::new(),
+        (0..iris.len() as u32).collect(),
+    );
 
     let iris_zones: Vec<Zone> = iris
         .iter()
@@ -354,26 +455,54 @@ pub fn assemble(iris: &[IrisRecord], grouping: &Grouping, grid: f64, progress: &
         }
         levels.push((level, list));
     }
-    Assembled { topology, levels, diagnostics }
+    Assembled {
+        topology,
+        levels,
+        diagnostics,
+    }
 }
 
 /// Overlaps and gaps between IRIS, measured against an independent union (i_overlay): the
 /// overlap is Σ IRIS areas − union area; gaps are holes of the union that no IRIS fills.
-fn coverage_check(iris: &[IrisRecord], levels: &[(Level, Vec<Zone>)], config: &Config) -> Vec<Diagnostic> {
+fn coverage_check(
+    iris: &[IrisRecord],
+    levels: &[(Level, Vec<Zone>)],
+    config: &Config,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let union = unary_union(iris.iter().map(|r| &r.geometry));
     let sum: f64 = iris.iter().map(|r| r.geometry.unsigned_area()).sum();
     let overlap = sum - union.unsigned_area();
     if overlap > config.checks.overlap_tolerance_m2 {
-        out.push(Diagnostic::new("Z020", Severity::Warning, format!("les IRIS se chevauchent sur {overlap:.1} m² au total (tolérance {} m²)", config.checks.overlap_tolerance_m2)));
+        out.push(Diagnostic::new(
+            "Z020",
+            Severity::Warning,
+            format!(
+                "les IRIS se chevauchent sur {overlap:.1} m² au total (tolérance {} m²)",
+                config.checks.overlap_tolerance_m2
+            ),
+        ));
     }
-    let holes: Vec<f64> = union.0.iter().flat_map(|p| p.interiors()).map(|h| geo::Polygon::new(h.clone(), vec![]).unsigned_area()).collect();
-    let gaps: Vec<f64> = holes.iter().copied().filter(|a| *a > config.checks.gap_tolerance_m2).collect();
+    let holes: Vec<f64> = union
+        .0
+        .iter()
+        .flat_map(|p| p.interiors())
+        .map(|h| geo::Polygon::new(h.clone(), vec![]).unsigned_area())
+        .collect();
+    let gaps: Vec<f64> = holes
+        .iter()
+        .copied()
+        .filter(|a| *a > config.checks.gap_tolerance_m2)
+        .collect();
     if !gaps.is_empty() {
         out.push(Diagnostic::new(
             "Z021",
             Severity::Warning,
-            format!("{} trou(s) entre IRIS au-dessus de la tolérance, {:.1} m² au total", gaps.len(), gaps.iter().sum::<f64>()),
+            format!(
+                "{} trou(s) entre IRIS au-dessus de la tolérance, {:.1} m² au total",
+                gaps.len(),
+                gaps.iter().sum::<f64>()
+            ),
         ));
     }
     if let Some((_, dep)) = levels.iter().find(|(l, _)| *l == Level::Departement) {
@@ -387,18 +516,35 @@ fn coverage_check(iris: &[IrisRecord], levels: &[(Level, Vec<Zone>)], config: &C
 }
 
 /// Intersection over union of each commune's IRIS union with its official outline.
-fn compare_communes(topology: &Topology, communes: &mut [Zone], outlines: &HashMap<String, MultiPolygon<f64>>, min_iou: f64) -> Vec<Diagnostic> {
+fn compare_communes(
+    topology: &Topology,
+    communes: &mut [Zone],
+    outlines: &HashMap<String, MultiPolygon<f64>>,
+    min_iou: f64,
+) -> Vec<Diagnostic> {
     let results: Vec<Option<f64>> = communes
         .par_iter()
-        .map(|z| outlines.get(&z.code).map(|o| iou(&topology.to_multipolygon(&z.geometry), o)))
+        .map(|z| {
+            outlines
+                .get(&z.code)
+                .map(|o| iou(&topology.to_multipolygon(&z.geometry), o))
+        })
         .collect();
     let mut out = Vec::new();
     let mut values = Vec::new();
     for (z, r) in communes.iter_mut().zip(results) {
         match r {
-            None => out.push(Diagnostic::new("Z031", Severity::Warning, format!("commune {} ({}) absente des contours communaux de référence", z.code, z.name))),
+            None => out.push(Diagnostic::new(
+                "Z031",
+                Severity::Warning,
+                format!(
+                    "commune {} ({}) absente des contours communaux de référence",
+                    z.code, z.name
+                ),
+            )),
             Some(v) => {
-                z.attributes.insert("iou_reference".into(), format!("{v:.4}"));
+                z.attributes
+                    .insert("iou_reference".into(), format!("{v:.4}"));
                 values.push(v);
                 if v < min_iou {
                     out.push(Diagnostic::new("Z030", Severity::Warning, format!("commune {} ({}) : IoU {v:.3} avec le contour officiel, sous le seuil {min_iou}", z.code, z.name)));

@@ -58,11 +58,18 @@ pub struct Bundle {
 
 impl Bundle {
     pub fn zones(&self, level: Level) -> &[Zone] {
-        self.levels.iter().find(|(l, _)| *l == level).map(|(_, z)| z.as_slice()).unwrap_or(&[])
+        self.levels
+            .iter()
+            .find(|(l, _)| *l == level)
+            .map(|(_, z)| z.as_slice())
+            .unwrap_or(&[])
     }
 
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let payload = postcard::to_stdvec(self).map_err(|e| Error::Bundle { path: PathBuf::new(), message: e.to_string() })?;
+        let payload = postcard::to_stdvec(self).map_err(|e| Error::Bundle {
+            path: PathBuf::new(),
+            message: e.to_string(),
+        })?;
         let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -73,18 +80,28 @@ impl Bundle {
     }
 
     pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Bundle> {
-        let err = |message: String| Error::Bundle { path: path.to_path_buf(), message };
+        let err = |message: String| Error::Bundle {
+            path: path.to_path_buf(),
+            message,
+        };
         if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC {
-            return Err(err("ce n'est pas un paquet observatoire (signature absente)".into()));
+            return Err(err(
+                "ce n'est pas un paquet observatoire (signature absente)".into(),
+            ));
         }
         let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
         if version != FORMAT_VERSION {
-            return Err(err(format!("version de format {version}, cette version lit la version {FORMAT_VERSION}")));
+            return Err(err(format!(
+                "version de format {version}, cette version lit la version {FORMAT_VERSION}"
+            )));
         }
         let len = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
         let payload = &bytes[HEADER_LEN..];
         if payload.len() as u64 != len {
-            return Err(err(format!("fichier tronqué ({} octets de données au lieu de {len})", payload.len())));
+            return Err(err(format!(
+                "fichier tronqué ({} octets de données au lieu de {len})",
+                payload.len()
+            )));
         }
         postcard::from_bytes(payload).map_err(|e| err(e.to_string()))
     }
@@ -108,14 +125,29 @@ impl Bundle {
 
 /// Write `bytes` to `path` so that `path` is never seen half-written.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let werr = |source: std::io::Error| Error::Write { path: path.to_path_buf(), source };
+    let werr = |source: std::io::Error| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&dir).map_err(werr)?;
-    let mut tmp = tempfile::Builder::new().prefix(".observatoire-").suffix(".tmp").tempfile_in(&dir).map_err(werr)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".observatoire-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(werr)?;
     tmp.write_all(bytes).map_err(werr)?;
+    // tempfile creates 0600; a bundle is read by the server, possibly as another user.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(werr)?;
+    }
     tmp.as_file().sync_all().map_err(werr)?;
     tmp.persist(path).map_err(|e| werr(e.error))?;
     if let Ok(d) = std::fs::File::open(&dir) {

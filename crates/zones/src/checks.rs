@@ -35,12 +35,22 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(code: &str, severity: Severity, message: impl Into<String>) -> Self {
-        Diagnostic { code: code.into(), severity, message: message.into() }
+        Diagnostic {
+            code: code.into(),
+            severity,
+            message: message.into(),
+        }
     }
 }
 
 impl std::fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "[{}] {} : {}", self.code, self.severity.label(), self.message)
+        write!(
+            f,
+            "[{}] {} : {}",
+            self.code,
+            self.severity.label(),
+            self.message
+        )
     }
 }

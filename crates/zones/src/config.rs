@@ -105,7 +105,11 @@ pub struct Checks {
 
 impl Default for Checks {
     fn default() -> Self {
-        Checks { grid_m: default_grid(), overlap_tolerance_m2: default_tolerance(), gap_tolerance_m2: default_tolerance() }
+        Checks {
+            grid_m: default_grid(),
+            overlap_tolerance_m2: default_tolerance(),
+            gap_tolerance_m2: default_tolerance(),
+        }
     }
 }
 
@@ -129,27 +133,42 @@ impl Config {
             },
             _ => Error::io(path, e),
         })?;
-        let mut config: Config =
-            toml::from_str(&text).map_err(|e| Error::Config { path: path.to_path_buf(), message: e.to_string() })?;
+        let mut config: Config = toml::from_str(&text).map_err(|e| Error::Config {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
         config.path = path.to_path_buf();
         config.validate()?;
         Ok(config)
     }
 
     fn validate(&self) -> Result<()> {
-        let err = |message: String| Err(Error::Config { path: self.path.clone(), message });
+        let err = |message: String| {
+            Err(Error::Config {
+                path: self.path.clone(),
+                message,
+            })
+        };
         if !(self.checks.grid_m > 0.0 && self.checks.grid_m <= 1.0) {
-            return err(format!("checks.grid_m = {} : une valeur entre 0 et 1 m est attendue", self.checks.grid_m));
+            return err(format!(
+                "checks.grid_m = {} : une valeur entre 0 et 1 m est attendue",
+                self.checks.grid_m
+            ));
         }
         for (what, crs) in [
             ("iris.crs", &self.iris.crs),
-            ("communes_reference.crs", &self.communes_reference.as_ref().and_then(|r| r.crs.clone())),
+            (
+                "communes_reference.crs",
+                &self.communes_reference.as_ref().and_then(|r| r.crs.clone()),
+            ),
             ("qpv.crs", &self.qpv.as_ref().and_then(|r| r.crs.clone())),
         ] {
             if let Some(c) = crs
                 && Crs::from_user(c).is_none()
             {
-                return err(format!("{what} = \"{c}\" : seuls EPSG:2154 (Lambert-93) et EPSG:4326 (WGS84) sont pris en charge"));
+                return err(format!(
+                    "{what} = \"{c}\" : seuls EPSG:2154 (Lambert-93) et EPSG:4326 (WGS84) sont pris en charge"
+                ));
             }
         }
         Ok(())
@@ -157,7 +176,10 @@ impl Config {
 
     /// Folder holding this configuration.
     pub fn dir(&self) -> PathBuf {
-        self.path.parent().map(Path::to_path_buf).unwrap_or_default()
+        self.path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
     }
 
     /// The data folder: `$OBSERVATOIRE_DATA_DIR`, else `data_dir` relative to this file.
@@ -179,13 +201,20 @@ impl Config {
 
 /// Reader options from a source's `encoding` and `crs` settings.
 pub(crate) fn read_options(encoding: &Option<String>, crs: &Option<String>) -> ReadOptions {
-    ReadOptions { encoding: encoding.clone(), crs: crs.as_deref().and_then(Crs::from_user), layer: None }
+    ReadOptions {
+        encoding: encoding.clone(),
+        crs: crs.as_deref().and_then(Crs::from_user),
+        layer: None,
+    }
 }
 
 /// Turn a missing source file into an error that says where such data is downloaded.
 pub(crate) fn with_download_hint(e: Error, download: &Option<String>) -> Error {
     match (e, download) {
-        (Error::MissingFile { path, hint }, Some(d)) => Error::MissingFile { path, hint: format!("{hint}\n  Source des données : {d}") },
+        (Error::MissingFile { path, hint }, Some(d)) => Error::MissingFile {
+            path,
+            hint: format!("{hint}\n  Source des données : {d}"),
+        },
         (e, _) => e,
     }
 }

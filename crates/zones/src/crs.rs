@@ -53,8 +53,7 @@ pub fn detect_wkt(wkt: &str) -> std::result::Result<Crs, String> {
         .filter(|c| c.is_ascii_alphanumeric())
         .collect::<String>()
         .to_ascii_lowercase();
-    if squashed.contains("lambert93") || squashed.contains("epsg2154") || wkt.contains("\"2154\"")
-    {
+    if squashed.contains("lambert93") || squashed.contains("epsg2154") || wkt.contains("\"2154\"") {
         return Ok(Crs::Lambert93);
     }
     let upper = wkt.to_ascii_uppercase();
@@ -70,14 +69,26 @@ pub fn detect_wkt(wkt: &str) -> std::result::Result<Crs, String> {
             let near = |v: Option<f64>, want: f64| v.is_some_and(|v| (v - want).abs() < 1e-6);
             let sp1 = get(&["standard_parallel_1", "latitude of 1st standard parallel"]);
             let sp2 = get(&["standard_parallel_2", "latitude of 2nd standard parallel"]);
-            let parallels_ok = (near(sp1, 49.0) && near(sp2, 44.0)) || (near(sp1, 44.0) && near(sp2, 49.0));
-            let grs80 = squashed.contains("grs1980") || squashed.contains("grs80") || squashed.contains("rgf93");
+            let parallels_ok =
+                (near(sp1, 49.0) && near(sp2, 44.0)) || (near(sp1, 44.0) && near(sp2, 49.0));
+            let grs80 = squashed.contains("grs1980")
+                || squashed.contains("grs80")
+                || squashed.contains("rgf93");
             if parallels_ok
                 && grs80
-                && near(get(&["latitude_of_origin", "latitude of false origin"]), 46.5)
+                && near(
+                    get(&["latitude_of_origin", "latitude of false origin"]),
+                    46.5,
+                )
                 && near(get(&["central_meridian", "longitude of false origin"]), 3.0)
-                && near(get(&["false_easting", "easting at false origin"]), 700_000.0)
-                && near(get(&["false_northing", "northing at false origin"]), 6_600_000.0)
+                && near(
+                    get(&["false_easting", "easting at false origin"]),
+                    700_000.0,
+                )
+                && near(
+                    get(&["false_northing", "northing at false origin"]),
+                    6_600_000.0,
+                )
             {
                 return Ok(Crs::Lambert93);
             }
@@ -106,7 +117,9 @@ fn wkt_parameters(wkt: &str) -> Vec<(String, f64)> {
     let mut from = 0;
     while let Some(pos) = upper[from..].find("PARAMETER[") {
         let start = from + pos + "PARAMETER[".len();
-        let Some(end) = wkt[start..].find(']') else { break };
+        let Some(end) = wkt[start..].find(']') else {
+            break;
+        };
         let body = &wkt[start..start + end];
         let mut parts = body.splitn(3, ',');
         if let (Some(name), Some(value)) = (parts.next(), parts.next())
@@ -136,7 +149,10 @@ fn projs() -> &'static (Proj, Proj) {
 struct Coords<'a>(&'a mut [Coord<f64>]);
 
 impl Transform for Coords<'_> {
-    fn transform_coordinates<F: TransformClosure>(&mut self, f: &mut F) -> proj4rs::errors::Result<()> {
+    fn transform_coordinates<F: TransformClosure>(
+        &mut self,
+        f: &mut F,
+    ) -> proj4rs::errors::Result<()> {
         for c in self.0.iter_mut() {
             let (x, y, _) = f(c.x, c.y, 0.0)?;
             c.x = x;
@@ -154,7 +170,8 @@ pub fn reproject_coords(coords: &mut [Coord<f64>], from: Crs, to: Crs) -> Result
     let (l93, wgs) = projs();
     match (from, to) {
         (Crs::Lambert93, Crs::Wgs84) => {
-            transform(l93, wgs, &mut Coords(coords)).map_err(|e| Error::Projection(e.to_string()))?;
+            transform(l93, wgs, &mut Coords(coords))
+                .map_err(|e| Error::Projection(e.to_string()))?;
             for c in coords.iter_mut() {
                 c.x = c.x.to_degrees();
                 c.y = c.y.to_degrees();
@@ -171,7 +188,8 @@ pub fn reproject_coords(coords: &mut [Coord<f64>], from: Crs, to: Crs) -> Result
                 c.x = c.x.to_radians();
                 c.y = c.y.to_radians();
             }
-            transform(wgs, l93, &mut Coords(coords)).map_err(|e| Error::Projection(e.to_string()))?;
+            transform(wgs, l93, &mut Coords(coords))
+                .map_err(|e| Error::Projection(e.to_string()))?;
         }
         _ => unreachable!("from == to handled above"),
     }
@@ -212,7 +230,9 @@ pub fn web_mercator(lon: f64, lat: f64) -> (f64, f64) {
     let lat = lat.clamp(-85.051_128_78, 85.051_128_78);
     (
         R * lon.to_radians(),
-        R * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0).tan().ln(),
+        R * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
+            .tan()
+            .ln(),
     )
 }
 
@@ -230,7 +250,9 @@ mod tests {
         let other = GENERIC_LCC.replace("700000", "600000");
         assert!(detect_wkt(&other).is_err());
         assert_eq!(
-            detect_wkt(r#"GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137,298.257223563]]]"#),
+            detect_wkt(
+                r#"GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137,298.257223563]]]"#
+            ),
             Ok(Crs::Wgs84)
         );
         assert!(detect_wkt("garbage").is_err());
@@ -264,7 +286,10 @@ mod tests {
     #[test]
     fn user_labels() {
         assert_eq!(Crs::from_user("EPSG:2154"), Some(Crs::Lambert93));
-        assert_eq!(Crs::from_user("urn:ogc:def:crs:OGC:1.3:CRS84"), Some(Crs::Wgs84));
+        assert_eq!(
+            Crs::from_user("urn:ogc:def:crs:OGC:1.3:CRS84"),
+            Some(Crs::Wgs84)
+        );
         assert_eq!(Crs::from_user("EPSG:3035"), None);
     }
 }

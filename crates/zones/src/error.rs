@@ -36,10 +36,14 @@ pub enum Error {
         message: String,
     },
 
-    #[error("système de coordonnées non reconnu pour {path} : {message}\n  Indiquez-le dans la configuration (crs = \"EPSG:2154\" ou \"EPSG:4326\").")]
+    #[error(
+        "système de coordonnées non reconnu pour {path} : {message}\n  Indiquez-le dans la configuration (crs = \"EPSG:2154\" ou \"EPSG:4326\")."
+    )]
     UnknownCrs { path: PathBuf, message: String },
 
-    #[error("encodage inconnu « {label} » pour {path} : utilisez par exemple \"UTF-8\" ou \"ISO-8859-1\"")]
+    #[error(
+        "encodage inconnu « {label} » pour {path} : utilisez par exemple \"UTF-8\" ou \"ISO-8859-1\""
+    )]
     UnknownEncoding { path: PathBuf, label: String },
 
     #[error("géométrie invalide dans {path}, objet {code} : {message}")]
@@ -49,7 +53,9 @@ pub enum Error {
         message: String,
     },
 
-    #[error("{path}, enregistrement {record} : champ « {field} » absent ou vide (champs présents : {available})")]
+    #[error(
+        "{path}, enregistrement {record} : champ « {field} » absent ou vide (champs présents : {available})"
+    )]
     MissingField {
         path: PathBuf,
         record: usize,
@@ -76,7 +82,9 @@ pub enum Error {
     #[error("format de fichier non pris en charge : {path} ({hint})")]
     UnsupportedFormat { path: PathBuf, hint: String },
 
-    #[error("paquet de données {path} illisible : {message}\n  Reconstruisez-le avec `observatoire build`.")]
+    #[error(
+        "paquet de données {path} illisible : {message}\n  Reconstruisez-le avec `observatoire build`."
+    )]
     Bundle { path: PathBuf, message: String },
 
     #[error("écriture impossible de {path} : {source}")]

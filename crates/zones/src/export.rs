@@ -34,8 +34,18 @@ pub fn rows(bundle: &Bundle, level: Level) -> Vec<Vec<String>> {
             .qpv
             .iter()
             .map(|q| {
-                let iris: Vec<&str> = bundle.qpv_overlay.iter().filter(|o| o.qpv == q.code).map(|o| o.iris.as_str()).collect();
-                vec![q.code.clone(), q.name.clone(), iris.join(","), area(q.area_km2)]
+                let iris: Vec<&str> = bundle
+                    .qpv_overlay
+                    .iter()
+                    .filter(|o| o.qpv == q.code)
+                    .map(|o| o.iris.as_str())
+                    .collect();
+                vec![
+                    q.code.clone(),
+                    q.name.clone(),
+                    iris.join(","),
+                    area(q.area_km2),
+                ]
             })
             .collect();
     }
@@ -47,7 +57,12 @@ pub fn rows(bundle: &Bundle, level: Level) -> Vec<Vec<String>> {
             let parent = |l: Level| z.parent(l).unwrap_or_default().to_string();
             let attr = |k: &str| z.attributes.get(k).cloned().unwrap_or_default();
             match level {
-                Level::Iris => r.extend([parent(Level::Commune), parent(Level::Es), parent(Level::Territoire), attr("type")]),
+                Level::Iris => r.extend([
+                    parent(Level::Commune),
+                    parent(Level::Es),
+                    parent(Level::Territoire),
+                    attr("type"),
+                ]),
                 Level::Commune => r.push(attr("es")),
                 Level::Es => r.extend([parent(Level::Territoire), attr("address"), attr("hours")]),
                 _ => {}
@@ -67,7 +82,11 @@ pub fn geojson(bundle: &Bundle, level: Level) -> Result<Value> {
     let geometries: Vec<MultiPolygon<f64>> = if level == Level::Qpv {
         bundle.qpv.iter().map(|q| q.geometry.clone()).collect()
     } else {
-        bundle.zones(level).iter().map(|z| bundle.topology.to_multipolygon(&z.geometry)).collect()
+        bundle
+            .zones(level)
+            .iter()
+            .map(|z| bundle.topology.to_multipolygon(&z.geometry))
+            .collect()
     };
     let mut features = Vec::with_capacity(geometries.len());
     for (mut g, row) in geometries.into_iter().zip(rows(bundle, level)) {
@@ -82,18 +101,25 @@ pub fn geojson(bundle: &Bundle, level: Level) -> Result<Value> {
             };
             props.insert(k.to_string(), value);
         }
-        features.push(json!({ "type": "Feature", "properties": props, "geometry": multipolygon_json(&g) }));
+        features.push(
+            json!({ "type": "Feature", "properties": props, "geometry": multipolygon_json(&g) }),
+        );
     }
     Ok(json!({ "type": "FeatureCollection", "features": features }))
 }
 
 fn multipolygon_json(g: &MultiPolygon<f64>) -> Value {
     let ring = |r: &geo::LineString<f64>| Value::Array(r.0.iter().map(position).collect());
-    let polys: Vec<Value> = g
-        .0
-        .iter()
-        .map(|p| Value::Array(std::iter::once(ring(p.exterior())).chain(p.interiors().iter().map(ring)).collect()))
-        .collect();
+    let polys: Vec<Value> =
+        g.0.iter()
+            .map(|p| {
+                Value::Array(
+                    std::iter::once(ring(p.exterior()))
+                        .chain(p.interiors().iter().map(ring))
+                        .collect(),
+                )
+            })
+            .collect();
     if polys.len() == 1 {
         json!({ "type": "Polygon", "coordinates": polys[0] })
     } else {

@@ -17,7 +17,13 @@ pub enum Level {
 
 impl Level {
     /// The nested levels, from the finest.
-    pub const NESTED: [Level; 5] = [Level::Iris, Level::Commune, Level::Es, Level::Territoire, Level::Departement];
+    pub const NESTED: [Level; 5] = [
+        Level::Iris,
+        Level::Commune,
+        Level::Es,
+        Level::Territoire,
+        Level::Departement,
+    ];
 
     /// The identifier used in commands, URLs and files.
     pub fn key(self) -> &'static str {

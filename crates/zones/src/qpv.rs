@@ -39,18 +39,24 @@ impl RTreeObject for Indexed {
 }
 
 fn envelope(g: &MultiPolygon<f64>) -> Option<AABB<[f64; 2]>> {
-    g.bounding_rect().map(|r| AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]))
+    g.bounding_rect()
+        .map(|r| AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]))
 }
 
 /// Intersect every QPV with the IRIS (both Lambert-93); overlaps under 1 m² are dropped.
 pub fn overlay(qpv: &[QpvZone], iris: &[(String, MultiPolygon<f64>)]) -> Vec<QpvOverlap> {
     let tree = RTree::bulk_load(
-        iris.iter().enumerate().filter_map(|(index, (_, g))| envelope(g).map(|envelope| Indexed { index, envelope })).collect(),
+        iris.iter()
+            .enumerate()
+            .filter_map(|(index, (_, g))| envelope(g).map(|envelope| Indexed { index, envelope }))
+            .collect(),
     );
     let mut out: Vec<QpvOverlap> = qpv
         .par_iter()
         .flat_map_iter(|q| {
-            let Some(env) = envelope(&q.geometry) else { return Vec::new() };
+            let Some(env) = envelope(&q.geometry) else {
+                return Vec::new();
+            };
             let q_area = q.geometry.unsigned_area();
             let mut rows = Vec::new();
             for cand in tree.locate_in_envelope_intersecting(&env) {

@@ -66,7 +66,11 @@ impl Topology {
                     .filter_map(|p| {
                         let shell = quantise_ring(p.exterior(), grid, true)?;
                         let mut rings = vec![shell];
-                        rings.extend(p.interiors().iter().filter_map(|h| quantise_ring(h, grid, false)));
+                        rings.extend(
+                            p.interiors()
+                                .iter()
+                                .filter_map(|h| quantise_ring(h, grid, false)),
+                        );
                         Some(rings)
                     })
                     .collect()
@@ -102,7 +106,10 @@ impl Topology {
         let is_junction = |p: &Pt| matches!(seen.get(p), Some(Seen::Junction));
 
         // 3. Cut rings into arcs and store each arc once.
-        let mut topo = Topology { grid, arcs: Vec::new() };
+        let mut topo = Topology {
+            grid,
+            arcs: Vec::new(),
+        };
         let mut index: HashMap<Vec<Pt>, u32> = HashMap::new();
         let geoms = quantised
             .iter()
@@ -110,7 +117,10 @@ impl Topology {
                 polygons: polys
                     .iter()
                     .map(|rings| TopoPolygon {
-                        rings: rings.iter().map(|ring| topo.cut_ring(ring, &is_junction, &mut index)).collect(),
+                        rings: rings
+                            .iter()
+                            .map(|ring| topo.cut_ring(ring, &is_junction, &mut index))
+                            .collect(),
                     })
                     .collect(),
             })
@@ -118,7 +128,12 @@ impl Topology {
         (topo, geoms)
     }
 
-    fn cut_ring(&mut self, ring: &[Pt], is_junction: &dyn Fn(&Pt) -> bool, index: &mut HashMap<Vec<Pt>, u32>) -> Vec<ArcRef> {
+    fn cut_ring(
+        &mut self,
+        ring: &[Pt],
+        is_junction: &dyn Fn(&Pt) -> bool,
+        index: &mut HashMap<Vec<Pt>, u32>,
+    ) -> Vec<ArcRef> {
         let n = ring.len();
         let Some(first) = (0..n).find(|&i| is_junction(&ring[i])) else {
             // A ring with no junction is one closed arc, made canonical by rotation.
@@ -171,7 +186,13 @@ impl Topology {
     pub fn arc_points(&self, r: ArcRef) -> impl DoubleEndedIterator<Item = Pt> + '_ {
         let arc = &self.arcs[arc_index(r)];
         let forward = r >= 0;
-        (0..arc.len()).map(move |k| if forward { arc[k] } else { arc[arc.len() - 1 - k] })
+        (0..arc.len()).map(move |k| {
+            if forward {
+                arc[k]
+            } else {
+                arc[arc.len() - 1 - k]
+            }
+        })
     }
 
     fn first_point(&self, r: ArcRef) -> Pt {
@@ -214,7 +235,10 @@ impl Topology {
             LineString(
                 self.ring_points(arcs)
                     .into_iter()
-                    .map(|[x, y]| Coord { x: x as f64 * self.grid, y: y as f64 * self.grid })
+                    .map(|[x, y]| Coord {
+                        x: x as f64 * self.grid,
+                        y: y as f64 * self.grid,
+                    })
                     .collect(),
             )
         };
@@ -222,7 +246,12 @@ impl Topology {
             g.polygons
                 .iter()
                 .filter(|p| !p.rings.is_empty())
-                .map(|p| Polygon::new(ring(&p.rings[0]), p.rings[1..].iter().map(|r| ring(r)).collect()))
+                .map(|p| {
+                    Polygon::new(
+                        ring(&p.rings[0]),
+                        p.rings[1..].iter().map(|r| ring(r)).collect(),
+                    )
+                })
                 .collect(),
         )
     }
@@ -230,7 +259,10 @@ impl Topology {
     /// Dissolve `members` into one geometry: arcs used by two members cancel, the rest are
     /// chained into rings, split at pinch points into simple rings, and sorted into shells
     /// (counter-clockwise) and holes (clockwise, given to the smallest shell around them).
-    pub fn merge<'a>(&self, members: impl IntoIterator<Item = &'a TopoGeometry>) -> (TopoGeometry, MergeAnomalies) {
+    pub fn merge<'a>(
+        &self,
+        members: impl IntoIterator<Item = &'a TopoGeometry>,
+    ) -> (TopoGeometry, MergeAnomalies) {
         let mut anomalies = MergeAnomalies::default();
         // Net use of each arc: +1 forward, -1 reversed.
         let mut net: HashMap<usize, i32> = HashMap::new();
@@ -299,7 +331,14 @@ impl Topology {
                 let pts = self.ring_points(&ring);
                 let area = signed_area(&pts);
                 let poly = Polygon::new(
-                    LineString(pts.iter().map(|&[x, y]| Coord { x: x as f64, y: y as f64 }).collect()),
+                    LineString(
+                        pts.iter()
+                            .map(|&[x, y]| Coord {
+                                x: x as f64,
+                                y: y as f64,
+                            })
+                            .collect(),
+                    ),
                     vec![],
                 );
                 if area > 0.0 {
@@ -310,10 +349,18 @@ impl Topology {
             }
         }
         shells.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let mut polygons: Vec<TopoPolygon> = shells.iter().map(|(r, _, _)| TopoPolygon { rings: vec![r.clone()] }).collect();
+        let mut polygons: Vec<TopoPolygon> = shells
+            .iter()
+            .map(|(r, _, _)| TopoPolygon {
+                rings: vec![r.clone()],
+            })
+            .collect();
         for (ring, hole) in holes {
             // Smallest shell (shells are sorted by decreasing area) containing the hole.
-            if let Some(i) = (0..shells.len()).rev().find(|&i| ring_within(&hole, &shells[i].2)) {
+            if let Some(i) = (0..shells.len())
+                .rev()
+                .find(|&i| ring_within(&hole, &shells[i].2))
+            {
                 polygons[i].rings.push(ring);
             }
         }
@@ -429,13 +476,17 @@ mod tests {
     use geo::{Area, polygon};
 
     fn square(x: f64, y: f64, s: f64) -> MultiPolygon<f64> {
-        MultiPolygon(vec![polygon![(x: x, y: y), (x: x + s, y: y), (x: x + s, y: y + s), (x: x, y: y + s), (x: x, y: y)]])
+        MultiPolygon(vec![
+            polygon![(x: x, y: y), (x: x + s, y: y), (x: x + s, y: y + s), (x: x, y: y + s), (x: x, y: y)],
+        ])
     }
 
     #[test]
     fn neighbours_share_arcs_and_dissolve_exactly() {
         // A 3×3 grid of unit squares.
-        let cells: Vec<_> = (0..9).map(|i| square((i % 3) as f64, (i / 3) as f64, 1.0)).collect();
+        let cells: Vec<_> = (0..9)
+            .map(|i| square((i % 3) as f64, (i / 3) as f64, 1.0))
+            .collect();
         let (topo, geoms) = Topology::build(&cells, 0.001);
         // Each IRIS round-trips.
         for (g, c) in geoms.iter().zip(&cells) {
@@ -454,7 +505,10 @@ mod tests {
 
     #[test]
     fn ring_of_cells_keeps_its_hole() {
-        let cells: Vec<_> = (0..9).filter(|&i| i != 4).map(|i| square((i % 3) as f64, (i / 3) as f64, 1.0)).collect();
+        let cells: Vec<_> = (0..9)
+            .filter(|&i| i != 4)
+            .map(|i| square((i % 3) as f64, (i / 3) as f64, 1.0))
+            .collect();
         let (topo, geoms) = Topology::build(&cells, 0.001);
         let (all, _) = topo.merge(geoms.iter());
         let mp = topo.to_multipolygon(&all);
@@ -465,7 +519,12 @@ mod tests {
 
     #[test]
     fn cells_touching_at_a_corner_stay_two_polygons() {
-        let cells = vec![square(0.0, 0.0, 1.0), square(1.0, 1.0, 1.0), square(1.0, 0.0, 1.0), square(0.0, 1.0, 1.0)];
+        let cells = vec![
+            square(0.0, 0.0, 1.0),
+            square(1.0, 1.0, 1.0),
+            square(1.0, 0.0, 1.0),
+            square(0.0, 1.0, 1.0),
+        ];
         let (topo, geoms) = Topology::build(&cells, 0.001);
         let (diag, _) = topo.merge([&geoms[0], &geoms[1]]);
         let mp = topo.to_multipolygon(&diag);
@@ -480,8 +539,12 @@ mod tests {
         // Build an L-shaped enclosure: 3×3 minus centre, plus the centre's hole touching the
         // shell at a vertex is produced by removing cells (1,1) and (2,2) of a 3×3 grid? No —
         // use explicit geometry: an outer square with a triangular IRIS inside touching it.
-        let outer = MultiPolygon(vec![polygon![(x: 0.0, y: 0.0), (x: 4.0, y: 0.0), (x: 4.0, y: 2.0), (x: 3.0, y: 1.0), (x: 3.0, y: 3.0), (x: 4.0, y: 2.0), (x: 4.0, y: 4.0), (x: 0.0, y: 4.0), (x: 0.0, y: 0.0)]]);
-        let inner = MultiPolygon(vec![polygon![(x: 4.0, y: 2.0), (x: 3.0, y: 1.0), (x: 3.0, y: 3.0), (x: 4.0, y: 2.0)]]);
+        let outer = MultiPolygon(vec![
+            polygon![(x: 0.0, y: 0.0), (x: 4.0, y: 0.0), (x: 4.0, y: 2.0), (x: 3.0, y: 1.0), (x: 3.0, y: 3.0), (x: 4.0, y: 2.0), (x: 4.0, y: 4.0), (x: 0.0, y: 4.0), (x: 0.0, y: 0.0)],
+        ]);
+        let inner = MultiPolygon(vec![
+            polygon![(x: 4.0, y: 2.0), (x: 3.0, y: 1.0), (x: 3.0, y: 3.0), (x: 4.0, y: 2.0)],
+        ]);
         let (topo, geoms) = Topology::build(&[outer.clone(), inner], 0.001);
         let (only_outer, _) = topo.merge([&geoms[0]]);
         let mp = topo.to_multipolygon(&only_outer);

@@ -25,13 +25,19 @@ pub fn detect(dbf: &Path, forced: Option<&str>) -> Result<(&'static Encoding, &'
     if let Some(label) = forced {
         return from_label(label)
             .map(|e| (e, "configuration"))
-            .ok_or_else(|| Error::UnknownEncoding { path: dbf.to_path_buf(), label: label.to_string() });
+            .ok_or_else(|| Error::UnknownEncoding {
+                path: dbf.to_path_buf(),
+                label: label.to_string(),
+            });
     }
     let cpg = dbf.with_extension("cpg");
     if let Ok(text) = std::fs::read_to_string(&cpg) {
         return from_label(&text)
             .map(|e| (e, ".cpg"))
-            .ok_or_else(|| Error::UnknownEncoding { path: cpg, label: text.trim().to_string() });
+            .ok_or_else(|| Error::UnknownEncoding {
+                path: cpg,
+                label: text.trim().to_string(),
+            });
     }
     let bytes = std::fs::read(dbf).map_err(|e| Error::io(dbf, e))?;
     Ok((sniff(&bytes), "détection"))

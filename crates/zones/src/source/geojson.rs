@@ -17,11 +17,21 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Layer> {
 
 /// Parse GeoJSON text; `path` is only used in messages.
 pub fn parse(path: &Path, text: &str, options: &ReadOptions) -> Result<Layer> {
-    let err = |feature: Option<usize>, message: String| Error::GeoJson { path: path.to_path_buf(), feature, message };
-    let geojson: GeoJson = text.trim_start_matches('\u{feff}').parse().map_err(|e: geojson::Error| err(None, e.to_string()))?;
+    let err = |feature: Option<usize>, message: String| Error::GeoJson {
+        path: path.to_path_buf(),
+        feature,
+        message,
+    };
+    let geojson: GeoJson = text
+        .trim_start_matches('\u{feff}')
+        .parse()
+        .map_err(|e: geojson::Error| err(None, e.to_string()))?;
     let (items, foreign) = match geojson {
         GeoJson::FeatureCollection(fc) => (
-            fc.features.into_iter().map(|f| (f.geometry, f.properties)).collect::<Vec<_>>(),
+            fc.features
+                .into_iter()
+                .map(|f| (f.geometry, f.properties))
+                .collect::<Vec<_>>(),
             fc.foreign_members,
         ),
         GeoJson::Feature(f) => (vec![(f.geometry, f.properties)], f.foreign_members),
@@ -29,16 +39,28 @@ pub fn parse(path: &Path, text: &str, options: &ReadOptions) -> Result<Layer> {
     };
     let crs = match options.crs {
         Some(c) => c,
-        None => legacy_crs(foreign.as_ref()).map_err(|m| Error::UnknownCrs { path: path.to_path_buf(), message: m })?,
+        None => legacy_crs(foreign.as_ref()).map_err(|m| Error::UnknownCrs {
+            path: path.to_path_buf(),
+            message: m,
+        })?,
     };
     let mut features = Vec::with_capacity(items.len());
     for (i, (geometry, properties)) in items.into_iter().enumerate() {
         let record = i + 1;
         let geometry = geometry.ok_or_else(|| err(Some(record), "objet sans géométrie".into()))?;
         let geometry = to_multipolygon(geometry).map_err(|m| err(Some(record), m))?;
-        features.push(SourceFeature { record, attributes: properties_text(properties), geometry });
+        features.push(SourceFeature {
+            record,
+            attributes: properties_text(properties),
+            geometry,
+        });
     }
-    Ok(Layer { path: path.to_path_buf(), crs, encoding: None, features })
+    Ok(Layer {
+        path: path.to_path_buf(),
+        crs,
+        encoding: None,
+        features,
+    })
 }
 
 fn legacy_crs(foreign: Option<&Map<String, Value>>) -> std::result::Result<Crs, String> {
@@ -54,7 +76,9 @@ fn legacy_crs(foreign: Option<&Map<String, Value>>) -> std::result::Result<Crs, 
 }
 
 fn to_multipolygon(geometry: Geometry) -> std::result::Result<MultiPolygon<f64>, String> {
-    let g: geo::Geometry<f64> = geometry.try_into().map_err(|e: geojson::Error| e.to_string())?;
+    let g: geo::Geometry<f64> = geometry
+        .try_into()
+        .map_err(|e: geojson::Error| e.to_string())?;
     let mp = match g {
         geo::Geometry::Polygon(p) => MultiPolygon(vec![p]),
         geo::Geometry::MultiPolygon(mp) => mp,
@@ -72,7 +96,11 @@ fn to_multipolygon(geometry: Geometry) -> std::result::Result<MultiPolygon<f64>,
         _ => return Err("géométrie non surfacique : des polygones sont attendus".into()),
     };
     let finite = mp.0.iter().all(|p| {
-        p.exterior().0.iter().chain(p.interiors().iter().flat_map(|r| r.0.iter())).all(|c| c.x.is_finite() && c.y.is_finite())
+        p.exterior()
+            .0
+            .iter()
+            .chain(p.interiors().iter().flat_map(|r| r.0.iter()))
+            .all(|c| c.x.is_finite() && c.y.is_finite())
     });
     if !finite {
         return Err("coordonnée non finie".into());

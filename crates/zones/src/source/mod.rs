@@ -122,7 +122,9 @@ pub fn assemble_rings(rings: Vec<geo::LineString<f64>>) -> MultiPolygon<f64> {
             if i == j || rings[j].1 <= rings[i].1 {
                 continue;
             }
-            let (Some(bi), Some(bj)) = (bboxes[i], bboxes[j]) else { continue };
+            let (Some(bi), Some(bj)) = (bboxes[i], bboxes[j]) else {
+                continue;
+            };
             let inside_bbox = bi.min().x >= bj.min().x
                 && bi.max().x <= bj.max().x
                 && bi.min().y >= bj.min().y

@@ -1,7 +1,7 @@
 //! ESRI shapefile reader: geometry from `.shp`/`.shx` (`shapefile` crate), attributes from `.dbf`
 //! (`dbase` crate) decoded with the detected encoding, CRS from `.prj`.
-use dbase::encoding::EncodingRs;
 use dbase::FieldValue;
+use dbase::encoding::EncodingRs;
 use geo::{Coord, LineString};
 use shapefile::{Shape, ShapeReader};
 use std::collections::BTreeMap;
@@ -11,13 +11,17 @@ use super::{Layer, ReadOptions, SourceFeature, assemble_rings, encoding};
 use crate::crs;
 use crate::error::{Error, Result};
 
-const PARTS_HINT: &str = "un shapefile comprend les fichiers .shp, .shx, .dbf et .prj de même nom ; copiez-les ensemble";
+const PARTS_HINT: &str =
+    "un shapefile comprend les fichiers .shp, .shx, .dbf et .prj de même nom ; copiez-les ensemble";
 
 pub fn read(shp: &Path, options: &ReadOptions) -> Result<Layer> {
     for ext in ["shp", "shx", "dbf"] {
         let part = shp.with_extension(ext);
         if !part.is_file() {
-            return Err(Error::MissingFile { path: part, hint: PARTS_HINT.into() });
+            return Err(Error::MissingFile {
+                path: part,
+                hint: PARTS_HINT.into(),
+            });
         }
     }
     let crs = match options.crs {
@@ -50,28 +54,63 @@ pub fn read(shp: &Path, options: &ReadOptions) -> Result<Layer> {
         .into_iter()
         .zip(records)
         .enumerate()
-        .map(|(i, (geometry, attributes))| SourceFeature { record: i + 1, attributes, geometry })
+        .map(|(i, (geometry, attributes))| SourceFeature {
+            record: i + 1,
+            attributes,
+            geometry,
+        })
         .collect();
-    Ok(Layer { path: shp.to_path_buf(), crs, encoding: Some(enc.name()), features })
+    Ok(Layer {
+        path: shp.to_path_buf(),
+        crs,
+        encoding: Some(enc.name()),
+        features,
+    })
 }
 
 fn read_geometries(shp: &Path) -> Result<Vec<geo::MultiPolygon<f64>>> {
-    let err = |record: Option<usize>, message: String| Error::Shapefile { path: shp.to_path_buf(), record, message };
+    let err = |record: Option<usize>, message: String| Error::Shapefile {
+        path: shp.to_path_buf(),
+        record,
+        message,
+    };
     let mut reader = ShapeReader::from_path(shp).map_err(|e| err(None, e.to_string()))?;
     let mut out = Vec::new();
     for (i, shape) in reader.iter_shapes().enumerate() {
         let shape = shape.map_err(|e| err(Some(i + 1), e.to_string()))?;
         let rings: Vec<LineString<f64>> = match shape {
-            Shape::Polygon(p) => p.rings().iter().map(|r| ring(r.points().iter().map(|p| (p.x, p.y)))).collect(),
-            Shape::PolygonM(p) => p.rings().iter().map(|r| ring(r.points().iter().map(|p| (p.x, p.y)))).collect(),
-            Shape::PolygonZ(p) => p.rings().iter().map(|r| ring(r.points().iter().map(|p| (p.x, p.y)))).collect(),
+            Shape::Polygon(p) => p
+                .rings()
+                .iter()
+                .map(|r| ring(r.points().iter().map(|p| (p.x, p.y))))
+                .collect(),
+            Shape::PolygonM(p) => p
+                .rings()
+                .iter()
+                .map(|r| ring(r.points().iter().map(|p| (p.x, p.y))))
+                .collect(),
+            Shape::PolygonZ(p) => p
+                .rings()
+                .iter()
+                .map(|r| ring(r.points().iter().map(|p| (p.x, p.y))))
+                .collect(),
             Shape::NullShape => return Err(err(Some(i + 1), "forme vide (NullShape)".into())),
             other => {
-                return Err(err(Some(i + 1), format!("type {} : des polygones sont attendus", other.shapetype())));
+                return Err(err(
+                    Some(i + 1),
+                    format!("type {} : des polygones sont attendus", other.shapetype()),
+                ));
             }
         };
-        if rings.iter().flat_map(|r| r.0.iter()).any(|c| !c.x.is_finite() || !c.y.is_finite()) {
-            return Err(err(Some(i + 1), "coordonnée non finie (NaN ou infinie)".into()));
+        if rings
+            .iter()
+            .flat_map(|r| r.0.iter())
+            .any(|c| !c.x.is_finite() || !c.y.is_finite())
+        {
+            return Err(err(
+                Some(i + 1),
+                "coordonnée non finie (NaN ou infinie)".into(),
+            ));
         }
         out.push(assemble_rings(rings));
     }
@@ -86,8 +125,15 @@ fn ring(points: impl Iterator<Item = (f64, f64)>) -> LineString<f64> {
     LineString(coords)
 }
 
-fn read_records(dbf: &Path, enc: &'static encoding_rs::Encoding) -> Result<Vec<BTreeMap<String, String>>> {
-    let err = |record: Option<usize>, message: String| Error::Dbf { path: dbf.to_path_buf(), record, message };
+fn read_records(
+    dbf: &Path,
+    enc: &'static encoding_rs::Encoding,
+) -> Result<Vec<BTreeMap<String, String>>> {
+    let err = |record: Option<usize>, message: String| Error::Dbf {
+        path: dbf.to_path_buf(),
+        record,
+        message,
+    };
     let mut reader = dbase::ReaderBuilder::new()
         .with_encoding(EncodingRs::from(enc))
         .open(dbf)
@@ -114,7 +160,9 @@ fn field_text(value: FieldValue) -> Option<String> {
         FieldValue::Double(n) | FieldValue::Currency(n) => Some(n.to_string()),
         FieldValue::Integer(n) => Some(n.to_string()),
         FieldValue::Logical(b) => b.map(|b| b.to_string()),
-        FieldValue::Date(d) => d.map(|d| format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())),
+        FieldValue::Date(d) => {
+            d.map(|d| format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()))
+        }
         FieldValue::DateTime(_) => None,
     }
 }

@@ -1,0 +1,237 @@
+//! End-to-end runs of the `observatoire` binary on the real data: build, export, bad input.
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn observatoire(args: &[&str]) -> Output {
+    assert!(
+        repo_root()
+            .join("../shared/data/iris-94-shp/map_iris.shp")
+            .is_file()
+            || std::env::var_os("OBSERVATOIRE_DATA_DIR").is_some(),
+        "real data not found: ../shared/data must sit beside the checkout"
+    );
+    Command::new(env!("CARGO_BIN_EXE_observatoire"))
+        .args(args)
+        .current_dir(repo_root())
+        .env_remove("OBSERVATOIRE_CONFIG")
+        .env_remove("OBSERVATOIRE_BUNDLE")
+        .output()
+        .expect("binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Build once into a temporary folder shared by the tests of this binary.
+fn built_bundle() -> &'static Path {
+    static P: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
+    let (_, p) = P.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("94.bundle");
+        let out = observatoire(&["build", "--out", p.to_str().unwrap()]);
+        assert!(out.status.success(), "build failed: {}", text(&out.stderr));
+        let summary = text(&out.stdout);
+        for expected in ["527", "47", "20", "244,86", "ILLUSTRATIVE"] {
+            assert!(
+                summary.contains(expected),
+                "summary lacks {expected}:\n{summary}"
+            );
+        }
+        (dir, p)
+    });
+    p
+}
+
+#[test]
+fn zones_geojson_is_rfc7946() {
+    let b = built_bundle().to_str().unwrap();
+    let out = observatoire(&[
+        "--bundle", b, "zones", "--level", "iris", "--format", "geojson",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let fc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(fc["type"], "FeatureCollection");
+    let features = fc["features"].as_array().unwrap();
+    assert_eq!(features.len(), 527);
+    for f in features {
+        let p = &f["properties"];
+        for key in ["code", "name", "commune", "es", "territoire"] {
+            assert!(p[key].is_string(), "IRIS feature without {key}: {p}");
+        }
+        let polys: Vec<&serde_json::Value> = match f["geometry"]["type"].as_str().unwrap() {
+            "Polygon" => vec![&f["geometry"]["coordinates"]],
+            "MultiPolygon" => f["geometry"]["coordinates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .collect(),
+            other => panic!("unexpected geometry {other}"),
+        };
+        for poly in polys {
+            for (k, ring) in poly.as_array().unwrap().iter().enumerate() {
+                let pts: Vec<(f64, f64)> = ring
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| (c[0].as_f64().unwrap(), c[1].as_f64().unwrap()))
+                    .collect();
+                assert_eq!(pts.first(), pts.last(), "closed ring");
+                for (lon, lat) in &pts {
+                    assert!(
+                        (2.2..2.7).contains(lon) && (48.6..48.9).contains(lat),
+                        "WGS84 lon/lat in Val-de-Marne"
+                    );
+                }
+                let area2: f64 = pts
+                    .windows(2)
+                    .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
+                    .sum();
+                assert_eq!(
+                    area2 > 0.0,
+                    k == 0,
+                    "RFC 7946: shells counter-clockwise, holes clockwise"
+                );
+            }
+        }
+    }
+    let es = observatoire(&[
+        "--bundle", b, "zones", "--level", "es", "--format", "geojson",
+    ]);
+    let fc: serde_json::Value = serde_json::from_slice(&es.stdout).unwrap();
+    assert_eq!(fc["features"].as_array().unwrap().len(), 20);
+    assert!(
+        fc["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["properties"]["territoire"].is_string()
+                && f["properties"]["illustrative"] == true)
+    );
+    assert!(text(&es.stderr).contains("ILLUSTRATIVE"));
+}
+
+#[test]
+fn zones_csv_has_areas_and_decoded_names() {
+    let b = built_bundle().to_str().unwrap();
+    let out = observatoire(&[
+        "--bundle", b, "zones", "--level", "commune", "--format", "csv",
+    ]);
+    assert!(out.status.success());
+    let mut rdr = csv::Reader::from_reader(out.stdout.as_slice());
+    assert_eq!(
+        rdr.headers().unwrap().iter().collect::<Vec<_>>(),
+        vec!["code", "name", "es", "area_km2"]
+    );
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 47);
+    let creteil = rows.iter().find(|r| &r[0] == "94028").unwrap();
+    assert_eq!(&creteil[1], "Créteil");
+    let total: f64 = rows.iter().map(|r| r[3].parse::<f64>().unwrap()).sum();
+    assert!((total - 244.86).abs() < 0.25, "{total}");
+    for level in ["iris", "es", "territoire", "departement", "qpv"] {
+        let out = observatoire(&["--bundle", b, "zones", "--level", level, "--format", "csv"]);
+        assert!(out.status.success(), "{level}: {}", text(&out.stderr));
+        let n = csv::Reader::from_reader(out.stdout.as_slice())
+            .records()
+            .count();
+        assert_eq!(
+            n,
+            [527, 20, 7, 1, 47][["iris", "es", "territoire", "departement", "qpv"]
+                .iter()
+                .position(|l| *l == level)
+                .unwrap()]
+        );
+    }
+}
+
+#[test]
+fn unknown_level_is_a_french_error() {
+    let out = observatoire(&["zones", "--level", "canton"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("niveau inconnu"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_bundle_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("94.bundle");
+    std::fs::copy(built_bundle(), &target).unwrap();
+    let before = std::fs::read(&target).unwrap();
+    // A configuration whose composition names an unknown IRIS.
+    let conf_dir = dir.path().join("conf");
+    std::fs::create_dir(&conf_dir).unwrap();
+    let src = repo_root().join("boundaries/val-de-marne");
+    for f in ["es.csv", "territoires.csv", "observatoire.toml"] {
+        std::fs::copy(src.join(f), conf_dir.join(f)).unwrap();
+    }
+    let toml = std::fs::read_to_string(conf_dir.join("observatoire.toml")).unwrap();
+    let data = std::fs::canonicalize(repo_root().join("../shared/data")).unwrap();
+    std::fs::write(
+        conf_dir.join("observatoire.toml"),
+        toml.replace("../../../shared/data", data.to_str().unwrap()),
+    )
+    .unwrap();
+    let comp = std::fs::read_to_string(src.join("composition.csv")).unwrap() + "949990101,ES01\n";
+    std::fs::write(conf_dir.join("composition.csv"), comp).unwrap();
+    let out = observatoire(&[
+        "--config",
+        conf_dir.join("observatoire.toml").to_str().unwrap(),
+        "build",
+        "--out",
+        target.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("949990101"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(&target).unwrap(),
+        before,
+        "the old bundle is untouched"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file left behind");
+}
+
+#[test]
+fn missing_configuration_is_explained() {
+    let out = observatoire(&[
+        "--config",
+        "nowhere/observatoire.toml",
+        "build",
+        "--out",
+        "/tmp/never-written.bundle",
+    ]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("nowhere/observatoire.toml") && err.contains("introuvable"),
+        "{err}"
+    );
+    assert!(!Path::new("/tmp/never-written.bundle").exists());
+}
+
+#[test]
+fn help_has_examples_in_french() {
+    let out = observatoire(&["--help"]);
+    let help = text(&out.stdout);
+    assert!(
+        help.contains("Exemples") && help.contains("observatoire zones --level es"),
+        "{help}"
+    );
+}
