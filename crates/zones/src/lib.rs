@@ -15,6 +15,7 @@ pub mod geometry;
 pub mod level;
 pub mod qpv;
 pub mod source;
+pub mod synthetic;
 pub mod topology;
 
 pub use build::{BuildReport, build};

@@ -1,0 +1,23 @@
+# Developer shortcuts. A new user needs none of them: see the two commands of README.md.
+
+# Build the default bundle of Val-de-Marne and print its summary.
+run:
+    cargo run --release -- build
+
+# Every test suite (the README's test command).
+test:
+    bash tests/all.sh
+
+# Criterion benchmarks, then the side-by-side union benchmark against GEOS.
+bench:
+    cargo bench -p zones --bench build
+    bash benches/union.sh
+
+# Formatting and lints, as CI checks them.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Property tests of every parser with 10,000 cases each.
+fuzz:
+    PROPTEST_CASES=10000 cargo test --release -p zones --test readers_proptest
