@@ -1,0 +1,131 @@
+//! `observatoire build`, and loading the bundle other commands need.
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use zones::{Bundle, Config, Level};
+
+use crate::Cli;
+use crate::fmt::format_fr;
+use crate::progress;
+
+/// Lit les contours IGN/INSEE, contrôle, construit les cinq niveaux emboîtés et les QPV, et
+/// écrit le paquet de données (atomiquement : l'ancien reste intact en cas d'échec).
+#[derive(clap::Args)]
+#[command(
+    after_help = "Exemples :\n  observatoire build\n  observatoire build --out /tmp/essai.bundle"
+)]
+pub struct Args {
+    /// Fichier de sortie (défaut : --bundle, sinon build/<territoire>.bundle).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// N'affiche ni barre de progression ni résumé.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<()> {
+    let config_path = cli.config_path();
+    let config = Config::load(&config_path)?;
+    let out = args
+        .out
+        .clone()
+        .or(cli.bundle.clone())
+        .unwrap_or_else(|| default_bundle_path(&config_path));
+    build(&config, &out, args.quiet)?;
+    Ok(())
+}
+
+/// `build/<folder of the configuration>.bundle`, e.g. `build/val-de-marne.bundle`.
+pub fn default_bundle_path(config: &Path) -> PathBuf {
+    let name = config
+        .canonicalize()
+        .ok()
+        .and_then(|p| {
+            p.parent()
+                .and_then(|d| d.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "observatoire".into());
+    PathBuf::from("build").join(format!("{name}.bundle"))
+}
+
+/// Load the bundle, building it first from the configuration when it does not exist yet.
+pub fn load_or_build(config_path: &Path, bundle: Option<PathBuf>) -> Result<Bundle> {
+    let path = bundle.unwrap_or_else(|| default_bundle_path(config_path));
+    if !path.exists() {
+        eprintln!(
+            "paquet {} absent : construction à partir de {}",
+            path.display(),
+            config_path.display()
+        );
+        let config = Config::load(config_path)?;
+        return build(&config, &path, true);
+    }
+    Ok(Bundle::load(&path)?)
+}
+
+pub fn build(config: &Config, out: &Path, quiet: bool) -> Result<Bundle> {
+    let started = std::time::Instant::now();
+    let bars = progress::Bars::new(quiet);
+    let (bundle, report) = zones::build(config, &bars)?;
+    bars.finish();
+    bundle
+        .save(out)
+        .with_context(|| format!("écriture du paquet {}", out.display()))?;
+    if bundle.zones(Level::Iris).is_empty() {
+        bail!("aucun IRIS lu");
+    }
+    if !quiet {
+        print_summary(&bundle, &report, out, started.elapsed());
+    }
+    Ok(bundle)
+}
+
+fn print_summary(
+    bundle: &Bundle,
+    report: &zones::BuildReport,
+    out: &Path,
+    elapsed: std::time::Duration,
+) {
+    let m = &bundle.meta;
+    println!(
+        "Paquet écrit : {} ({} — IRIS en {}, encodage {})",
+        out.display(),
+        m.name,
+        m.iris_crs,
+        m.iris_encoding.as_deref().unwrap_or("UTF-8")
+    );
+    println!("{:<28} {:>7} {:>14}", "niveau", "zones", "surface (km²)");
+    for (level, n) in &report.counts {
+        let area = report
+            .areas_km2
+            .iter()
+            .find(|(l, _)| l == level)
+            .map(|(_, a)| format_fr(*a, 2))
+            .unwrap_or_else(|| "—".into());
+        println!("{:<28} {:>7} {:>14}", level.label(), n, area);
+    }
+    println!(
+        "topologie partagée : {} arcs, {} sommets ; {} recoupements IRIS × QPV",
+        format_fr(report.arcs as f64, 0),
+        format_fr(report.vertices as f64, 0),
+        bundle.qpv_overlay.len()
+    );
+    if m.illustrative_composition {
+        println!(
+            "note : composition des ES et territoires ILLUSTRATIVE (remplacez-la par la table réelle du Département)."
+        );
+    }
+    for d in &report.diagnostics {
+        println!("{d}");
+    }
+    let timings: Vec<String> = report
+        .timings
+        .iter()
+        .map(|(n, d)| format!("{n} {} ms", d.as_millis()))
+        .collect();
+    println!(
+        "durées : {} ; total {} ms",
+        timings.join(", "),
+        elapsed.as_millis()
+    );
+}

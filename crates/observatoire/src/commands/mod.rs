@@ -1,0 +1,4 @@
+//! One module per subcommand: its clap arguments (`Args`) and its `run`.
+pub mod build;
+pub mod serve;
+pub mod zones;
