@@ -233,6 +233,7 @@ pub fn build(config: &Config, progress: &dyn Progress) -> Result<(Bundle, BuildR
         qpv: qpv_zones,
         qpv_overlay,
         diagnostics,
+        sections: BTreeMap::new(),
     };
     Ok((bundle, report))
 }

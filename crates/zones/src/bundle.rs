@@ -12,6 +12,7 @@
 //! It is written to a temporary file in the target folder, flushed to disk, then renamed over
 //! the target, so a reader sees the old bundle or the new one, never a partial file.
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -23,7 +24,7 @@ use crate::qpv::{QpvOverlap, QpvZone};
 use crate::topology::Topology;
 
 pub const MAGIC: &[u8; 8] = b"OBSVBNDL";
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 8 + 32;
 
 /// Provenance and facts about a build.
@@ -54,9 +55,27 @@ pub struct Bundle {
     pub qpv: Vec<QpvZone>,
     pub qpv_overlay: Vec<QpvOverlap>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Sections added by higher crates (indicators…), each postcard-encoded under its name, so
+    /// that one artefact holds everything while this crate knows nothing above it.
+    pub sections: BTreeMap<String, Vec<u8>>,
 }
 
 impl Bundle {
+    /// Store a section (replacing one of the same name).
+    pub fn set_section<T: Serialize>(&mut self, name: &str, value: &T) -> Result<()> {
+        let bytes = postcard::to_stdvec(value).map_err(|e| Error::Bundle { path: PathBuf::new(), message: format!("section {name} : {e}") })?;
+        self.sections.insert(name.to_string(), bytes);
+        Ok(())
+    }
+
+    /// Read a section, `None` when absent.
+    pub fn section<T: for<'de> Deserialize<'de>>(&self, name: &str) -> Result<Option<T>> {
+        self.sections
+            .get(name)
+            .map(|b| postcard::from_bytes(b).map_err(|e| Error::Bundle { path: PathBuf::new(), message: format!("section {name} : {e}") }))
+            .transpose()
+    }
+
     pub fn zones(&self, level: Level) -> &[Zone] {
         self.levels
             .iter()

@@ -26,6 +26,8 @@ pub struct Config {
     pub qpv: Option<QpvSource>,
     #[serde(default)]
     pub checks: Checks,
+    /// Indicator catalogue (read by the indicators crate), relative to this file.
+    pub indicators: Option<PathBuf>,
     /// Where this configuration was read from (set on load).
     #[serde(skip)]
     pub path: PathBuf,
