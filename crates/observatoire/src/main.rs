@@ -44,6 +44,7 @@ impl Cli {
 enum Command {
     Build(commands::build::Args),
     Zones(commands::zones::Args),
+    Indicators(commands::indicators::Args),
     Serve(commands::serve::Args),
 }
 
@@ -73,6 +74,7 @@ fn run(cli: &Cli) -> Result<()> {
     match &cli.command {
         Command::Build(args) => commands::build::run(cli, args),
         Command::Zones(args) => commands::zones::run(cli, args),
+        Command::Indicators(args) => commands::indicators::run(cli, args),
         Command::Serve(args) => commands::serve::run(cli, args),
     }
 }

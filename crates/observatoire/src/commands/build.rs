@@ -66,8 +66,12 @@ pub fn load_or_build(config_path: &Path, bundle: Option<PathBuf>) -> Result<Bund
 pub fn build(config: &Config, out: &Path, quiet: bool) -> Result<Bundle> {
     let started = std::time::Instant::now();
     let bars = progress::Bars::new(quiet);
-    let (bundle, report) = zones::build(config, &bars)?;
+    let (mut bundle, report) = zones::build(config, &bars)?;
     bars.finish();
+    let indicators = match &config.indicators {
+        Some(catalogue) => Some(add_indicators(config, &config.config_path(catalogue), &mut bundle, out)?),
+        None => None,
+    };
     bundle
         .save(out)
         .with_context(|| format!("écriture du paquet {}", out.display()))?;
@@ -76,6 +80,9 @@ pub fn build(config: &Config, out: &Path, quiet: bool) -> Result<Bundle> {
     }
     if !quiet {
         print_summary(&bundle, &report, out, started.elapsed());
+        if let Some(set) = &indicators {
+            print_indicators_summary(set, out);
+        }
     }
     Ok(bundle)
 }
@@ -128,4 +135,40 @@ fn print_summary(
         timings.join(", "),
         elapsed.as_millis()
     );
+}
+
+/// Compute the catalogue's indicators, store them in the bundle, write the join report beside it.
+fn add_indicators(config: &Config, catalogue_path: &Path, bundle: &mut Bundle, out: &Path) -> Result<indicators::IndicatorSet> {
+    let catalogue = indicators::Catalogue::load(catalogue_path)?;
+    let set = indicators::compute(&catalogue, bundle, &config.data_dir())?;
+    bundle.set_section(indicators::SECTION, &set)?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["source", "constat", "code", "ligne", "message"])?;
+    for j in &set.joins {
+        w.write_record([j.source.as_str(), j.kind.as_str(), j.code.as_str(), &j.line.map(|l| l.to_string()).unwrap_or_default(), j.message.as_str()])?;
+    }
+    zones::bundle::write_atomic(&join_report_path(out), &w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?;
+    Ok(set)
+}
+
+/// `build/val-de-marne.jointures.csv` beside `build/val-de-marne.bundle`.
+pub fn join_report_path(bundle: &Path) -> PathBuf {
+    bundle.with_extension("jointures.csv")
+}
+
+fn print_indicators_summary(set: &indicators::IndicatorSet, out: &Path) {
+    let mut by_kind: std::collections::BTreeMap<(&str, &str), usize> = std::collections::BTreeMap::new();
+    for j in &set.joins {
+        *by_kind.entry((j.source.as_str(), j.kind.as_str())).or_default() += 1;
+    }
+    println!("indicateurs : {} indicateurs, {} valeurs (zones × millésimes)", set.indicators.len(), set.records.len());
+    for ((source, kind), n) in by_kind {
+        println!("  jointure {source} : {n} × {}", kind.replace('_', " "));
+    }
+    if !set.joins.is_empty() {
+        println!("  détail des jointures : {}", join_report_path(out).display());
+    }
+    for n in &set.notes {
+        println!("  note : {n}");
+    }
 }
