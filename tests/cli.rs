@@ -235,3 +235,106 @@ fn help_has_examples_in_french() {
         "{help}"
     );
 }
+
+#[test]
+fn indicators_export_csv_json_xlsx() {
+    let b = built_bundle().to_str().unwrap();
+    let out = observatoire(&[
+        "--bundle",
+        b,
+        "indicators",
+        "--level",
+        "commune",
+        "--indicator",
+        "chomage_15_64",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut rdr = csv::Reader::from_reader(out.stdout.as_slice());
+    let h = rdr.headers().unwrap().clone();
+    for col in [
+        "level",
+        "code",
+        "name",
+        "indicator",
+        "year",
+        "value",
+        "numerator",
+        "denominator",
+        "ref_departement",
+        "ref_region",
+        "ref_france",
+        "gap_departement",
+        "index_departement",
+        "status",
+    ] {
+        assert!(h.iter().any(|c| c == col), "missing column {col}");
+    }
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 47);
+    let creteil = rows.iter().find(|r| &r[1] == "94028").unwrap();
+    assert_eq!(&creteil[2], "Créteil");
+    assert!(
+        (creteil[5].parse::<f64>().unwrap() - 14.957).abs() < 0.001,
+        "{creteil:?}"
+    );
+
+    let json = observatoire(&[
+        "--bundle",
+        b,
+        "indicators",
+        "--level",
+        "es",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(v["records"].as_array().unwrap().len() >= 20 * 8);
+    assert_eq!(v["illustrative_composition"], true);
+
+    let no_out = observatoire(&[
+        "--bundle",
+        b,
+        "indicators",
+        "--level",
+        "es",
+        "--format",
+        "xlsx",
+    ]);
+    assert!(!no_out.status.success() && text(&no_out.stderr).contains("--out"));
+    let dir = tempfile::tempdir().unwrap();
+    let x = dir.path().join("es.xlsx");
+    let ok = observatoire(&[
+        "--bundle",
+        b,
+        "indicators",
+        "--level",
+        "es",
+        "--format",
+        "xlsx",
+        "--out",
+        x.to_str().unwrap(),
+    ]);
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    assert_eq!(
+        &std::fs::read(&x).unwrap()[..2],
+        b"PK",
+        "an XLSX (zip) file"
+    );
+
+    let unknown = observatoire(&[
+        "--bundle",
+        b,
+        "indicators",
+        "--level",
+        "es",
+        "--indicator",
+        "chomage",
+    ]);
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown.stderr).contains("indicateur inconnu")
+            && text(&unknown.stderr).contains("chomage_15_64")
+    );
+}

@@ -214,14 +214,23 @@ pub struct Catalogue {
 impl Catalogue {
     pub fn load(path: &Path) -> Result<Catalogue> {
         let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::MissingFile { path: path.to_path_buf(), hint: "le catalogue est indiqué par la clé `indicators` de la configuration".into() },
-            _ => Error::Read { path: path.to_path_buf(), message: e.to_string() },
+            std::io::ErrorKind::NotFound => Error::MissingFile {
+                path: path.to_path_buf(),
+                hint: "le catalogue est indiqué par la clé `indicators` de la configuration".into(),
+            },
+            _ => Error::Read {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            },
         })?;
         Catalogue::parse(path, &text)
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Catalogue> {
-        let raw: RawCatalogue = toml::from_str(text).map_err(|e| Error::Catalogue { path: path.to_path_buf(), message: e.to_string() })?;
+        let raw: RawCatalogue = toml::from_str(text).map_err(|e| Error::Catalogue {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
         let france = match &raw.references {
             Some(r) => read_references(&path.parent().unwrap_or(Path::new(".")).join(r))?,
             None => Vec::new(),
@@ -229,26 +238,55 @@ impl Catalogue {
         let mut sources_seen = HashSet::new();
         for s in &raw.sources {
             if !sources_seen.insert(s.id.clone()) {
-                return Err(Error::Catalogue { path: path.to_path_buf(), message: format!("source « {} » déclarée deux fois", s.id) });
+                return Err(Error::Catalogue {
+                    path: path.to_path_buf(),
+                    message: format!("source « {} » déclarée deux fois", s.id),
+                });
             }
             if let Some(r) = &s.resolve
                 && r != "overlay"
             {
-                return Err(Error::Catalogue { path: path.to_path_buf(), message: format!("source « {} » : resolve = \"{r}\" inconnu (seul \"overlay\" existe)", s.id) });
+                return Err(Error::Catalogue {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "source « {} » : resolve = \"{r}\" inconnu (seul \"overlay\" existe)",
+                        s.id
+                    ),
+                });
             }
             if let Some(d) = &s.delimiter
                 && d.len() != 1
             {
-                return Err(Error::Catalogue { path: path.to_path_buf(), message: format!("source « {} » : delimiter doit être un seul caractère", s.id) });
+                return Err(Error::Catalogue {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "source « {} » : delimiter doit être un seul caractère",
+                        s.id
+                    ),
+                });
             }
         }
         let source = |id: &str| raw.sources.iter().find(|s| s.id == id);
         let mut seen = HashSet::new();
         let mut indicators = Vec::new();
         for r in raw.indicators {
-            let field = |field: &str, message: String| Error::IndicatorField { path: path.to_path_buf(), indicator: r.id.clone(), field: field.into(), message };
-            if r.id.is_empty() || !r.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-                return Err(field("id", "identifiant vide ou avec des caractères autres que lettres, chiffres, _ et -".into()));
+            let field = |field: &str, message: String| Error::IndicatorField {
+                path: path.to_path_buf(),
+                indicator: r.id.clone(),
+                field: field.into(),
+                message,
+            };
+            if r.id.is_empty()
+                || !r
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                return Err(field(
+                    "id",
+                    "identifiant vide ou avec des caractères autres que lettres, chiffres, _ et -"
+                        .into(),
+                ));
             }
             if !seen.insert(r.id.clone()) {
                 return Err(field("id", "identifiant déjà utilisé".into()));
@@ -257,19 +295,40 @@ impl Catalogue {
                 return Err(field("label", "libellé vide".into()));
             }
             if r.decimals > 6 {
-                return Err(field("decimals", format!("{} décimales : 6 au plus", r.decimals)));
+                return Err(field(
+                    "decimals",
+                    format!("{} décimales : 6 au plus", r.decimals),
+                ));
             }
             if r.min_denominator < 0.0 {
                 return Err(field("min_denominator", "doit être positif".into()));
             }
             let mut vintages = r.vintages.clone();
             match (&r.source, r.year) {
-                (Some(s), Some(y)) => vintages.insert(0, Vintage { year: y, source: s.clone(), numerator: r.numerator.clone(), denominator: r.denominator.clone(), label: None }),
+                (Some(s), Some(y)) => vintages.insert(
+                    0,
+                    Vintage {
+                        year: y,
+                        source: s.clone(),
+                        numerator: r.numerator.clone(),
+                        denominator: r.denominator.clone(),
+                        label: None,
+                    },
+                ),
                 (None, None) => {}
-                _ => return Err(field("source", "`source` et `year` vont ensemble (ou utilisez [[indicators.vintages]])".into())),
+                _ => {
+                    return Err(field(
+                        "source",
+                        "`source` et `year` vont ensemble (ou utilisez [[indicators.vintages]])"
+                            .into(),
+                    ));
+                }
             }
             if vintages.is_empty() {
-                return Err(field("vintages", "aucun millésime : indiquez source, year et numerator".into()));
+                return Err(field(
+                    "vintages",
+                    "aucun millésime : indiquez source, year et numerator".into(),
+                ));
             }
             let mut years = BTreeSet::new();
             for v in &vintages {
@@ -280,40 +339,78 @@ impl Catalogue {
                     return Err(field("vintages", format!("millésime {} en double", v.year)));
                 }
                 if v.numerator.is_empty() {
-                    return Err(field("numerator", format!("millésime {} : numérateur vide", v.year)));
+                    return Err(field(
+                        "numerator",
+                        format!("millésime {} : numérateur vide", v.year),
+                    ));
                 }
                 if r.kind.needs_denominator() && v.denominator.is_empty() {
-                    return Err(field("denominator", format!("un indicateur de type {:?} a besoin d'un dénominateur", r.kind).to_lowercase()));
+                    return Err(field(
+                        "denominator",
+                        format!(
+                            "un indicateur de type {:?} a besoin d'un dénominateur",
+                            r.kind
+                        )
+                        .to_lowercase(),
+                    ));
                 }
                 if !r.kind.needs_denominator() && !v.denominator.is_empty() {
-                    return Err(field("denominator", "seuls les taux et indices ont un dénominateur".into()));
+                    return Err(field(
+                        "denominator",
+                        "seuls les taux et indices ont un dénominateur".into(),
+                    ));
                 }
                 if r.kind == Kind::Median && v.numerator.len() != 1 {
-                    return Err(field("numerator", "un indicateur non additif (médiane…) est une seule variable publiée".into()));
+                    return Err(field(
+                        "numerator",
+                        "un indicateur non additif (médiane…) est une seule variable publiée"
+                            .into(),
+                    ));
                 }
                 let _ = src;
             }
             if let Some([a, b]) = r.evolution {
                 if !(years.contains(&a) && years.contains(&b)) || a >= b {
-                    return Err(field("evolution", format!("[{a}, {b}] : deux millésimes déclarés, le plus ancien d'abord")));
+                    return Err(field(
+                        "evolution",
+                        format!("[{a}, {b}] : deux millésimes déclarés, le plus ancien d'abord"),
+                    ));
                 }
-                let census = vintages.iter().filter(|v| v.year == a || v.year == b).any(|v| source(&v.source).is_some_and(|s| s.census));
+                let census = vintages
+                    .iter()
+                    .filter(|v| v.year == a || v.year == b)
+                    .any(|v| source(&v.source).is_some_and(|s| s.census));
                 if census && b - a < 5 {
                     return Err(field(
                         "evolution",
-                        format!("{a} et {b} ne sont distants que de {} an(s) : les données du recensement (enquêtes annuelles tournantes) ne se comparent qu'à 5 ans d'écart au moins", b - a),
+                        format!(
+                            "{a} et {b} ne sont distants que de {} an(s) : les données du recensement (enquêtes annuelles tournantes) ne se comparent qu'à 5 ans d'écart au moins",
+                            b - a
+                        ),
                     ));
                 }
             }
             if let Some(w) = &r.approximation_weight {
                 if r.kind != Kind::Median {
-                    return Err(field("approximation_weight", "réservé aux indicateurs non additifs".into()));
+                    return Err(field(
+                        "approximation_weight",
+                        "réservé aux indicateurs non additifs".into(),
+                    ));
                 }
                 if source(&w.source).is_none() {
-                    return Err(field("approximation_weight", format!("source « {} » inconnue", w.source)));
+                    return Err(field(
+                        "approximation_weight",
+                        format!("source « {} » inconnue", w.source),
+                    ));
                 }
             }
-            let scale = r.scale.unwrap_or(if matches!(r.kind, Kind::Rate | Kind::Index) { 100.0 } else { 1.0 });
+            let scale = r
+                .scale
+                .unwrap_or(if matches!(r.kind, Kind::Rate | Kind::Index) {
+                    100.0
+                } else {
+                    1.0
+                });
             if !(scale.is_finite() && scale > 0.0) {
                 return Err(field("scale", "doit être un nombre positif".into()));
             }
@@ -337,18 +434,38 @@ impl Catalogue {
         }
         if let Some(s) = &raw.strata {
             if source(&s.source).is_none() {
-                return Err(Error::Catalogue { path: path.to_path_buf(), message: format!("strata : source « {} » inconnue", s.source) });
+                return Err(Error::Catalogue {
+                    path: path.to_path_buf(),
+                    message: format!("strata : source « {} » inconnue", s.source),
+                });
             }
             if s.classes.is_empty() || s.classes.windows(2).any(|w| w[0] >= w[1]) {
-                return Err(Error::Catalogue { path: path.to_path_buf(), message: "strata.classes : bornes croissantes attendues".into() });
+                return Err(Error::Catalogue {
+                    path: path.to_path_buf(),
+                    message: "strata.classes : bornes croissantes attendues".into(),
+                });
             }
         }
         for f in &france {
             if !indicators.iter().any(|i| i.id == f.indicator) {
-                return Err(Error::Catalogue { path: path.to_path_buf(), message: format!("valeur France pour l'indicateur inconnu « {} »", f.indicator) });
+                return Err(Error::Catalogue {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "valeur France pour l'indicateur inconnu « {} »",
+                        f.indicator
+                    ),
+                });
             }
         }
-        Ok(Catalogue { path: path.to_path_buf(), region_code: raw.region_code, region_name: raw.region_name, strata: raw.strata, sources: raw.sources, indicators, france })
+        Ok(Catalogue {
+            path: path.to_path_buf(),
+            region_code: raw.region_code,
+            region_name: raw.region_name,
+            strata: raw.strata,
+            sources: raw.sources,
+            indicators,
+            france,
+        })
     }
 
     pub fn indicator(&self, id: &str) -> Option<&Indicator> {
@@ -363,24 +480,48 @@ impl Catalogue {
 fn read_references(path: &Path) -> Result<Vec<FranceReference>> {
     let table = crate::table::read(path, &Default::default())?;
     let cols = ["indicator", "year", "value", "source"].map(|c| table.column(c));
-    let [ci, cy, cv, cs] = [cols[0].as_ref(), cols[1].as_ref(), cols[2].as_ref(), cols[3].as_ref()];
-    let (ci, cy, cv, cs) = (*ci.map_err(clone_err)?, *cy.map_err(clone_err)?, *cv.map_err(clone_err)?, *cs.map_err(clone_err)?);
+    let [ci, cy, cv, cs] = [
+        cols[0].as_ref(),
+        cols[1].as_ref(),
+        cols[2].as_ref(),
+        cols[3].as_ref(),
+    ];
+    let (ci, cy, cv, cs) = (
+        *ci.map_err(clone_err)?,
+        *cy.map_err(clone_err)?,
+        *cv.map_err(clone_err)?,
+        *cs.map_err(clone_err)?,
+    );
     let mut out = Vec::new();
     for (line, row) in &table.rows {
-        let err = |m: &str| Error::Table { path: path.to_path_buf(), line: *line, message: m.to_string() };
+        let err = |m: &str| Error::Table {
+            path: path.to_path_buf(),
+            line: *line,
+            message: m.to_string(),
+        };
         let year = row[cy].parse().map_err(|_| err("année invalide"))?;
         let value = match crate::table::parse_cell(&row[cv]) {
-            Ok(crate::table::Cell::Value(v)) => v,
+            Some(crate::table::Cell::Value(v)) => v,
             _ => return Err(err("valeur invalide")),
         };
         if row[cs].trim().is_empty() {
-            return Err(err("une valeur France sans publication source n'est pas admise"));
+            return Err(err(
+                "une valeur France sans publication source n'est pas admise",
+            ));
         }
-        out.push(FranceReference { indicator: row[ci].clone(), year, value, source: row[cs].clone() });
+        out.push(FranceReference {
+            indicator: row[ci].clone(),
+            year,
+            value,
+            source: row[cs].clone(),
+        });
     }
     Ok(out)
 }
 
 fn clone_err(e: &Error) -> Error {
-    Error::Catalogue { path: PathBuf::new(), message: e.to_string() }
+    Error::Catalogue {
+        path: PathBuf::new(),
+        message: e.to_string(),
+    }
 }

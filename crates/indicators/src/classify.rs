@@ -22,23 +22,38 @@ pub enum Method {
     /// Breaks given by the user.
     Manual(Vec<f64>),
     /// Symmetric classes around a centre (the département's value): for gap maps.
-    Diverging { center: f64 },
+    Diverging {
+        center: f64,
+    },
 }
 
 impl Method {
     /// Parse `quantiles`, `jenks`, `q6`, `msd`, … (manual breaks through [`parse_breaks`]).
     pub fn parse(s: &str) -> Result<Method> {
-        Ok(match s.trim().to_ascii_lowercase().replace(['-', ' '], "_").as_str() {
-            "quantiles" | "quantile" => Method::Quantiles,
-            "equal" | "equal_intervals" | "egal" | "amplitudes_egales" => Method::EqualIntervals,
-            "jenks" | "fisher" | "ckmeans" => Method::Jenks,
-            "q6" => Method::Q6,
-            "msd" | "mean_sd" | "moyenne_ecart_type" => Method::MeanSd,
-            "geom" | "geometric" | "geometric_progression" => Method::GeometricProgression,
-            "headtail" | "head_tail" => Method::HeadTail,
-            "nested_means" | "moyennes_emboitees" => Method::NestedMeans,
-            other => return Err(Error::Classification(format!("méthode inconnue « {other} » (quantiles, equal, jenks, q6, msd, geom, headtail, nested_means, ou des bornes « 0 - 10 - 20 »)"))),
-        })
+        Ok(
+            match s
+                .trim()
+                .to_ascii_lowercase()
+                .replace(['-', ' '], "_")
+                .as_str()
+            {
+                "quantiles" | "quantile" => Method::Quantiles,
+                "equal" | "equal_intervals" | "egal" | "amplitudes_egales" => {
+                    Method::EqualIntervals
+                }
+                "jenks" | "fisher" | "ckmeans" => Method::Jenks,
+                "q6" => Method::Q6,
+                "msd" | "mean_sd" | "moyenne_ecart_type" => Method::MeanSd,
+                "geom" | "geometric" | "geometric_progression" => Method::GeometricProgression,
+                "headtail" | "head_tail" => Method::HeadTail,
+                "nested_means" | "moyennes_emboitees" => Method::NestedMeans,
+                other => {
+                    return Err(Error::Classification(format!(
+                        "méthode inconnue « {other} » (quantiles, equal, jenks, q6, msd, geom, headtail, nested_means, ou des bornes « 0 - 10 - 20 »)"
+                    )));
+                }
+            },
+        )
     }
 
     pub fn key(&self) -> &'static str {
@@ -59,27 +74,43 @@ impl Method {
 
 /// Parse breaks pasted as `0 - 10 - 20 - 30` (French decimals accepted: `12,5`).
 pub fn parse_breaks(s: &str) -> Result<Vec<f64>> {
-    let parts: Vec<&str> = s.split([' ', ';', '–', '—', '|']).flat_map(|p| p.split(" - ")).map(str::trim).filter(|p| !p.is_empty() && *p != "-").collect();
+    let parts: Vec<&str> = s
+        .split([' ', ';', '–', '—', '|'])
+        .flat_map(|p| p.split(" - "))
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && *p != "-")
+        .collect();
     let mut out = Vec::new();
     for p in parts {
-        let v: f64 = p.replace(',', ".").parse().map_err(|_| Error::Classification(format!("borne « {p} » illisible dans « {s} »")))?;
+        let v: f64 = p
+            .replace(',', ".")
+            .parse()
+            .map_err(|_| Error::Classification(format!("borne « {p} » illisible dans « {s} »")))?;
         if !v.is_finite() {
             return Err(Error::Classification(format!("borne « {p} » non finie")));
         }
         out.push(v);
     }
     if out.len() < 2 {
-        return Err(Error::Classification(format!("« {s} » : au moins deux bornes sont attendues, par exemple « 0 - 10 - 20 »")));
+        return Err(Error::Classification(format!(
+            "« {s} » : au moins deux bornes sont attendues, par exemple « 0 - 10 - 20 »"
+        )));
     }
     if out.windows(2).any(|w| w[0] >= w[1]) {
-        return Err(Error::Classification(format!("« {s} » : les bornes doivent être strictement croissantes")));
+        return Err(Error::Classification(format!(
+            "« {s} » : les bornes doivent être strictement croissantes"
+        )));
     }
     Ok(out)
 }
 
 /// `round(1 + 3.3 · log10(n))` (Sturges as French practice writes it), at least 1.
 pub fn default_class_count(n: usize) -> usize {
-    if n <= 1 { 1 } else { (1.0 + 3.3 * (n as f64).log10()).round().max(1.0) as usize }
+    if n <= 1 {
+        1
+    } else {
+        (1.0 + 3.3 * (n as f64).log10()).round().max(1.0) as usize
+    }
 }
 
 /// The result: `breaks` has one more element than classes; `counts[i]` values fall in class i.
@@ -115,21 +146,30 @@ pub fn classify(values: &[f64], method: &Method, k: usize) -> Result<Classes> {
     }
     let mut breaks = match method {
         Method::Quantiles => (0..=k).map(|i| quantile(&v, i as f64 / k as f64)).collect(),
-        Method::EqualIntervals => (0..=k).map(|i| min + (max - min) * i as f64 / k as f64).collect(),
+        Method::EqualIntervals => (0..=k)
+            .map(|i| min + (max - min) * i as f64 / k as f64)
+            .collect(),
         Method::Jenks => jenks(&v, k),
-        Method::Q6 => [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0].iter().map(|&p| quantile(&v, p)).collect(),
+        Method::Q6 => [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0]
+            .iter()
+            .map(|&p| quantile(&v, p))
+            .collect(),
         Method::MeanSd => mean_sd(&v, k),
         Method::GeometricProgression => {
             if min <= 0.0 {
                 return Err(Error::Classification("progression géométrique : toutes les valeurs doivent être strictement positives".into()));
             }
             let r = (max / min).powf(1.0 / k as f64);
-            (0..=k).map(|i| if i == k { max } else { min * r.powi(i as i32) }).collect()
+            (0..=k)
+                .map(|i| if i == k { max } else { min * r.powi(i as i32) })
+                .collect()
         }
         Method::HeadTail => head_tail(&v, k),
         Method::NestedMeans => {
             if !k.is_power_of_two() {
-                return Err(Error::Classification(format!("moyennes emboîtées : le nombre de classes doit être une puissance de 2 ({k} demandé)")));
+                return Err(Error::Classification(format!(
+                    "moyennes emboîtées : le nombre de classes doit être une puissance de 2 ({k} demandé)"
+                )));
             }
             let mut b = vec![min, max];
             nested_means(&v, k, &mut b);
@@ -138,7 +178,9 @@ pub fn classify(values: &[f64], method: &Method, k: usize) -> Result<Classes> {
         }
         Method::Manual(b) => {
             if b.len() < 2 || b.windows(2).any(|w| w[0] >= w[1]) {
-                return Err(Error::Classification("bornes manuelles : au moins deux, strictement croissantes".into()));
+                return Err(Error::Classification(
+                    "bornes manuelles : au moins deux, strictement croissantes".into(),
+                ));
             }
             if b[0] > min || b[b.len() - 1] < max {
                 return Err(Error::Classification(format!(
@@ -155,8 +197,10 @@ pub fn classify(values: &[f64], method: &Method, k: usize) -> Result<Classes> {
             let half = (max - center).abs().max((center - min).abs());
             if half == 0.0 {
                 vec![min, max]
-            } else if k % 2 == 0 {
-                (0..=k).map(|i| center - half + 2.0 * half * i as f64 / k as f64).collect()
+            } else if k.is_multiple_of(2) {
+                (0..=k)
+                    .map(|i| center - half + 2.0 * half * i as f64 / k as f64)
+                    .collect()
             } else {
                 // Odd count: the centre sits in the middle of the central class.
                 let step = 2.0 * half / k as f64;
@@ -168,7 +212,11 @@ pub fn classify(values: &[f64], method: &Method, k: usize) -> Result<Classes> {
     if breaks.len() < 2 {
         breaks = vec![min, max];
     }
-    let mut classes = Classes { method: method.key().to_string(), counts: vec![0; breaks.len() - 1], breaks };
+    let mut classes = Classes {
+        method: method.key().to_string(),
+        counts: vec![0; breaks.len() - 1],
+        breaks,
+    };
     for &x in &v {
         if let Some(c) = classes.class_of(x) {
             classes.counts[c] += 1;
@@ -195,7 +243,10 @@ fn mean_sd(v: &[f64], k: usize) -> Vec<f64> {
     }
     // k classes one sd wide around the mean: for odd k the mean is in the middle of the central
     // class, for even k it is a break. The outer classes stretch to the extreme values.
-    let mut b: Vec<f64> = (1..k).map(|i| mean + (i as f64 - k as f64 / 2.0) * sd).filter(|x| *x > min && *x < max).collect();
+    let mut b: Vec<f64> = (1..k)
+        .map(|i| mean + (i as f64 - k as f64 / 2.0) * sd)
+        .filter(|x| *x > min && *x < max)
+        .collect();
     b.insert(0, min);
     b.push(max);
     b
@@ -208,7 +259,10 @@ fn head_tail(v: &[f64], k: usize) -> Vec<f64> {
         let mean = rest.iter().sum::<f64>() / rest.len() as f64;
         let head_start = rest.partition_point(|&x| x < mean);
         let head = &rest[head_start..];
-        if head.is_empty() || head.len() == rest.len() || head.len() as f64 / rest.len() as f64 > 0.4 {
+        if head.is_empty()
+            || head.len() == rest.len()
+            || head.len() as f64 / rest.len() as f64 > 0.4
+        {
             b.push(mean);
             break;
         }
@@ -280,7 +334,16 @@ fn jenks(v: &[f64], k: usize) -> Vec<f64> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn fill(lo: usize, hi: usize, opt_lo: usize, opt_hi: usize, prev: &[f64], ssq: &dyn Fn(usize, usize) -> f64, cur: &mut [f64], arg: &mut [usize]) {
+fn fill(
+    lo: usize,
+    hi: usize,
+    opt_lo: usize,
+    opt_hi: usize,
+    prev: &[f64],
+    ssq: &dyn Fn(usize, usize) -> f64,
+    cur: &mut [f64],
+    arg: &mut [usize],
+) {
     if lo > hi {
         return;
     }
@@ -311,8 +374,17 @@ mod tests {
 
     #[test]
     fn intervals_are_left_closed_last_closed() {
-        let c = classify(&[0.0, 5.0, 10.0, 15.0, 20.0], &Method::Manual(vec![0.0, 10.0, 20.0]), 2).unwrap();
-        assert_eq!(c.counts, vec![2, 3], "10 opens the second class, 20 closes the last");
+        let c = classify(
+            &[0.0, 5.0, 10.0, 15.0, 20.0],
+            &Method::Manual(vec![0.0, 10.0, 20.0]),
+            2,
+        )
+        .unwrap();
+        assert_eq!(
+            c.counts,
+            vec![2, 3],
+            "10 opens the second class, 20 closes the last"
+        );
         assert_eq!(c.class_of(10.0), Some(1));
         assert_eq!(c.class_of(20.0), Some(1));
         assert_eq!(c.class_of(20.1), None);
@@ -337,7 +409,9 @@ mod tests {
         assert_eq!(c.breaks, vec![1.0, 10.0, 30.0, 31.0]);
         assert_eq!(c.counts, vec![3, 3, 2]);
         // Brute force over all 2-split partitions of a less obvious set.
-        let w: Vec<f64> = vec![4.0, 5.0, 9.0, 10.0, 11.0, 18.0, 19.0, 25.0, 26.0, 27.0, 40.0];
+        let w: Vec<f64> = vec![
+            4.0, 5.0, 9.0, 10.0, 11.0, 18.0, 19.0, 25.0, 26.0, 27.0, 40.0,
+        ];
         let c = classify(&w, &Method::Jenks, 3).unwrap();
         let cost = |s: &[f64]| {
             let m = s.iter().sum::<f64>() / s.len() as f64;
@@ -361,24 +435,52 @@ mod tests {
         let v: Vec<f64> = (0..=100).map(f64::from).collect();
         let q6 = classify(&v, &Method::Q6, 6).unwrap();
         assert_eq!(q6.breaks, vec![0.0, 5.0, 25.0, 50.0, 75.0, 95.0, 100.0]);
-        let g = classify(&[1.0, 10.0, 100.0, 1000.0], &Method::GeometricProgression, 3).unwrap();
+        let g = classify(
+            &[1.0, 10.0, 100.0, 1000.0],
+            &Method::GeometricProgression,
+            3,
+        )
+        .unwrap();
         assert!((g.breaks[1] - 10.0).abs() < 1e-9 && (g.breaks[2] - 100.0).abs() < 1e-9);
         assert!(classify(&[0.0, 1.0], &Method::GeometricProgression, 2).is_err());
-        let nm = classify(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], &Method::NestedMeans, 4).unwrap();
+        let nm = classify(
+            &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
+            &Method::NestedMeans,
+            4,
+        )
+        .unwrap();
         assert_eq!(nm.breaks, vec![1.0, 2.5, 4.5, 6.5, 8.0]);
         assert!(classify(&[1.0, 2.0], &Method::NestedMeans, 3).is_err());
-        let d = classify(&[8.0, 10.0, 13.0, 16.0], &Method::Diverging { center: 13.0 }, 2).unwrap();
-        assert_eq!(d.breaks, vec![8.0, 13.0, 18.0], "centred on the département value");
+        let d = classify(
+            &[8.0, 10.0, 13.0, 16.0],
+            &Method::Diverging { center: 13.0 },
+            2,
+        )
+        .unwrap();
+        assert_eq!(
+            d.breaks,
+            vec![8.0, 13.0, 18.0],
+            "centred on the département value"
+        );
     }
 
     #[test]
     fn manual_breaks_parse_and_impossible_ones_fail() {
-        assert_eq!(parse_breaks("0 - 10 - 20 - 30").unwrap(), vec![0.0, 10.0, 20.0, 30.0]);
-        assert_eq!(parse_breaks("0 – 12,5 – 25").unwrap(), vec![0.0, 12.5, 25.0]);
+        assert_eq!(
+            parse_breaks("0 - 10 - 20 - 30").unwrap(),
+            vec![0.0, 10.0, 20.0, 30.0]
+        );
+        assert_eq!(
+            parse_breaks("0 – 12,5 – 25").unwrap(),
+            vec![0.0, 12.5, 25.0]
+        );
         assert!(parse_breaks("10 - 5").is_err());
         assert!(parse_breaks("10").is_err());
         assert!(parse_breaks("a - b").is_err());
-        assert!(classify(&[0.0, 50.0], &Method::Manual(vec![0.0, 10.0]), 1).is_err(), "breaks must cover the values");
+        assert!(
+            classify(&[0.0, 50.0], &Method::Manual(vec![0.0, 10.0]), 1).is_err(),
+            "breaks must cover the values"
+        );
     }
 
     #[test]

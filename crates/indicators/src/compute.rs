@@ -81,20 +81,38 @@ impl Record {
         value.zip(reference).map(|(v, r)| v - r)
     }
     fn index(value: Option<f64>, reference: Option<f64>) -> Option<f64> {
-        value.zip(reference).and_then(|(v, r)| (r != 0.0).then_some(v / r * 100.0))
+        value
+            .zip(reference)
+            .and_then(|(v, r)| (r != 0.0).then_some(v / r * 100.0))
     }
     /// Gap to the département (points for rates); none for counts and medians.
     pub fn gap_departement(&self, kind: Kind) -> Option<f64> {
-        if matches!(kind, Kind::Count | Kind::Median) { None } else { Self::gap(self.value, self.ref_departement) }
+        if matches!(kind, Kind::Count | Kind::Median) {
+            None
+        } else {
+            Self::gap(self.value, self.ref_departement)
+        }
     }
     pub fn index_departement(&self, kind: Kind) -> Option<f64> {
-        if kind == Kind::Count { None } else { Self::index(self.value, self.ref_departement) }
+        if kind == Kind::Count {
+            None
+        } else {
+            Self::index(self.value, self.ref_departement)
+        }
     }
     pub fn gap_to(&self, kind: Kind, reference: Option<f64>) -> Option<f64> {
-        if matches!(kind, Kind::Count | Kind::Median) { None } else { Self::gap(self.value, reference) }
+        if matches!(kind, Kind::Count | Kind::Median) {
+            None
+        } else {
+            Self::gap(self.value, reference)
+        }
     }
     pub fn index_to(&self, kind: Kind, reference: Option<f64>) -> Option<f64> {
-        if kind == Kind::Count { None } else { Self::index(self.value, reference) }
+        if kind == Kind::Count {
+            None
+        } else {
+            Self::index(self.value, reference)
+        }
     }
 }
 
@@ -129,19 +147,37 @@ impl IndicatorSet {
 
     /// Records of one level (and optionally one indicator and year), public ones only unless
     /// `internal` is true.
-    pub fn select<'a>(&'a self, level: Level, indicator: Option<&'a str>, year: Option<i32>, internal: bool) -> impl Iterator<Item = &'a Record> + 'a {
-        let public: HashSet<&str> =
-            self.indicators.iter().filter(|i| internal || i.visibility == crate::Visibility::Public).map(|i| i.id.as_str()).collect();
+    pub fn select<'a>(
+        &'a self,
+        level: Level,
+        indicator: Option<&'a str>,
+        year: Option<i32>,
+        internal: bool,
+    ) -> impl Iterator<Item = &'a Record> + 'a {
+        let public: HashSet<&str> = self
+            .indicators
+            .iter()
+            .filter(|i| internal || i.visibility == crate::Visibility::Public)
+            .map(|i| i.id.as_str())
+            .collect();
         self.records.iter().filter(move |r| {
-            r.level == level && public.contains(r.indicator.as_str()) && indicator.is_none_or(|i| i == r.indicator) && year.is_none_or(|y| y == r.year)
+            r.level == level
+                && public.contains(r.indicator.as_str())
+                && indicator.is_none_or(|i| i == r.indicator)
+                && year.is_none_or(|y| y == r.year)
         })
     }
 
     /// The most recent year of an indicator.
     pub fn latest_year(&self, indicator: &str) -> Option<i32> {
-        self.indicator(indicator).and_then(|i| i.vintages.last()).map(|v| v.year)
+        self.indicator(indicator)
+            .and_then(|i| i.vintages.last())
+            .map(|v| v.year)
     }
 }
+
+/// Records, join findings and notes of one indicator.
+type IndicatorOutput = (Vec<Record>, Vec<JoinIssue>, Vec<String>);
 
 /// A sum in progress: withheld or missing parts make it unknown, never smaller.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -186,10 +222,22 @@ struct Parts {
 }
 
 impl Parts {
-    const NONE: Parts = Parts { num: Part::NoRow, den: Part::NoRow, approx: false };
-    const ZERO: Parts = Parts { num: Part::Value(0.0), den: Part::Value(0.0), approx: false };
+    const NONE: Parts = Parts {
+        num: Part::NoRow,
+        den: Part::NoRow,
+        approx: false,
+    };
+    const ZERO: Parts = Parts {
+        num: Part::Value(0.0),
+        den: Part::Value(0.0),
+        approx: false,
+    };
     fn add(self, o: Parts) -> Parts {
-        Parts { num: self.num.add(o.num), den: self.den.add(o.den), approx: self.approx || o.approx }
+        Parts {
+            num: self.num.add(o.num),
+            den: self.den.add(o.den),
+            approx: self.approx || o.approx,
+        }
     }
 }
 
@@ -205,18 +253,34 @@ struct VintageParts {
 }
 
 /// Read every source table once.
-fn load_tables(catalogue: &Catalogue, data_dir: &std::path::Path) -> Result<HashMap<String, RawTable>> {
+fn load_tables(
+    catalogue: &Catalogue,
+    data_dir: &std::path::Path,
+) -> Result<HashMap<String, RawTable>> {
     let needed: HashSet<&str> = catalogue
         .indicators
         .iter()
-        .flat_map(|i| i.vintages.iter().map(|v| v.source.as_str()).chain(i.approximation_weight.iter().map(|w| w.source.as_str())))
+        .flat_map(|i| {
+            i.vintages
+                .iter()
+                .map(|v| v.source.as_str())
+                .chain(i.approximation_weight.iter().map(|w| w.source.as_str()))
+        })
         .chain(catalogue.strata.iter().map(|s| s.source.as_str()))
         .collect();
-    let list: Vec<&Source> = catalogue.sources.iter().filter(|s| needed.contains(s.id.as_str())).collect();
+    let list: Vec<&Source> = catalogue
+        .sources
+        .iter()
+        .filter(|s| needed.contains(s.id.as_str()))
+        .collect();
     let read: Vec<Result<(String, RawTable)>> = list
         .par_iter()
         .map(|s| {
-            let opts = TableOptions { delimiter: s.delimiter.as_ref().and_then(|d| d.bytes().next()), encoding: s.encoding.clone(), sheet: s.sheet.clone() };
+            let opts = TableOptions {
+                delimiter: s.delimiter.as_ref().and_then(|d| d.bytes().next()),
+                encoding: s.encoding.clone(),
+                sheet: s.sheet.clone(),
+            };
             table::read(&data_dir.join(&s.path), &opts).map(|t| (s.id.clone(), t))
         })
         .collect();
@@ -224,19 +288,32 @@ fn load_tables(catalogue: &Catalogue, data_dir: &std::path::Path) -> Result<Hash
 }
 
 /// Compute every indicator of the catalogue for every zone of the bundle.
-pub fn compute(catalogue: &Catalogue, bundle: &Bundle, data_dir: &std::path::Path) -> Result<IndicatorSet> {
+pub fn compute(
+    catalogue: &Catalogue,
+    bundle: &Bundle,
+    data_dir: &std::path::Path,
+) -> Result<IndicatorSet> {
     let tables = load_tables(catalogue, data_dir)?;
     compute_with_tables(catalogue, bundle, &tables)
 }
 
 /// The same, from tables already read (benchmarks, tests with crafted tables).
-pub fn compute_with_tables(catalogue: &Catalogue, bundle: &Bundle, tables: &HashMap<String, RawTable>) -> Result<IndicatorSet> {
-    let ctx = Context::new(bundle);
+pub fn compute_with_tables(
+    catalogue: &Catalogue,
+    bundle: &Bundle,
+    tables: &HashMap<String, RawTable>,
+) -> Result<IndicatorSet> {
+    let mut ctx = Context::new(bundle);
+    ctx.region_code = catalogue.region_code.clone();
+    ctx.prepare_overlays(catalogue, tables)?;
     let mut joins: Vec<JoinIssue> = Vec::new();
     let mut notes = Vec::new();
     let strata = strata_classes(catalogue, tables, &mut notes)?;
-    let results: Vec<Result<(Vec<Record>, Vec<JoinIssue>, Vec<String>)>> =
-        catalogue.indicators.par_iter().map(|ind| ctx.indicator(catalogue, ind, tables, &strata)).collect();
+    let results: Vec<Result<IndicatorOutput>> = catalogue
+        .indicators
+        .par_iter()
+        .map(|ind| ctx.indicator(catalogue, ind, tables, &strata))
+        .collect();
     let mut records = Vec::new();
     for r in results {
         let (recs, j, n) = r?;
@@ -246,18 +323,35 @@ pub fn compute_with_tables(catalogue: &Catalogue, bundle: &Bundle, tables: &Hash
     }
     joins.sort_by(|a, b| (&a.source, &a.kind, &a.code).cmp(&(&b.source, &b.kind, &b.code)));
     joins.dedup();
-    Ok(IndicatorSet { region_name: catalogue.region_name.clone(), indicators: catalogue.indicators.clone(), sources: catalogue.sources.clone(), records, joins, notes })
+    Ok(IndicatorSet {
+        region_name: catalogue.region_name.clone(),
+        indicators: catalogue.indicators.clone(),
+        sources: catalogue.sources.clone(),
+        records,
+        joins,
+        notes,
+    })
 }
 
 /// Population class of every commune of the région, and its label.
-fn strata_classes(catalogue: &Catalogue, tables: &HashMap<String, RawTable>, notes: &mut Vec<String>) -> Result<HashMap<String, (usize, String)>> {
-    let Some(s) = &catalogue.strata else { return Ok(HashMap::new()) };
+fn strata_classes(
+    catalogue: &Catalogue,
+    tables: &HashMap<String, RawTable>,
+    notes: &mut Vec<String>,
+) -> Result<HashMap<String, (usize, String)>> {
+    let Some(s) = &catalogue.strata else {
+        return Ok(HashMap::new());
+    };
     let src = catalogue.source(&s.source).expect("validated");
     let t = &tables[&s.source];
     let key = t.column(&src.key)?;
     let var = t.column(&s.variable)?;
     let region = src.region.as_ref().map(|r| t.column(r)).transpose()?;
-    let filter = src.filter_column.as_ref().map(|c| t.column(c)).transpose()?;
+    let filter = src
+        .filter_column
+        .as_ref()
+        .map(|c| t.column(c))
+        .transpose()?;
     let mut out = HashMap::new();
     for (_, row) in &t.rows {
         if let (Some(fc), Some(fv)) = (filter, &src.filter_value)
@@ -270,18 +364,28 @@ fn strata_classes(catalogue: &Catalogue, tables: &HashMap<String, RawTable>, not
         {
             continue;
         }
-        if let Ok(Cell::Value(pop)) = table::parse_cell(&row[var]) {
+        if let Some(Cell::Value(pop)) = table::parse_cell(&row[var]) {
             let class = s.classes.iter().rposition(|&lo| pop >= lo).unwrap_or(0);
             let lo = s.classes[class];
             let label = match s.classes.get(class + 1) {
-                Some(hi) => format!("communes de {} à moins de {} habitants", crate::format::number(lo, 0), crate::format::number(*hi, 0)),
-                None => format!("communes de {} habitants ou plus", crate::format::number(lo, 0)),
+                Some(hi) => format!(
+                    "communes de {} à moins de {} habitants",
+                    crate::format::number(lo, 0),
+                    crate::format::number(*hi, 0)
+                ),
+                None => format!(
+                    "communes de {} habitants ou plus",
+                    crate::format::number(lo, 0)
+                ),
             };
             out.insert(row[key].clone(), (class, label));
         }
     }
     if out.is_empty() {
-        notes.push(format!("strates démographiques : aucune population lue dans {}", t.path.display()));
+        notes.push(format!(
+            "strates démographiques : aucune population lue dans {}",
+            t.path.display()
+        ));
     }
     Ok(out)
 }
@@ -295,28 +399,123 @@ struct Context<'a> {
     /// For each zone of each nested level above IRIS: the communes it holds whole, or `None`
     /// when it cuts a commune.
     whole_communes: HashMap<(Level, usize), Option<Vec<usize>>>,
+    /// Area shares of rows of another IRIS geography in the IRIS of their commune, per source
+    /// and row, computed once (several indicators read the same source).
+    overlay_shares: HashMap<String, HashMap<usize, Vec<(usize, f64)>>>,
+    /// Code of the région whose rows make the région reference.
+    region_code: String,
 }
 
 impl<'a> Context<'a> {
     fn new(bundle: &'a Bundle) -> Context<'a> {
         let iris = bundle.zones(Level::Iris);
         let communes = bundle.zones(Level::Commune);
-        let iris_index = iris.iter().enumerate().map(|(i, z)| (z.code.as_str(), i)).collect();
-        let commune_index: HashMap<&str, usize> = communes.iter().enumerate().map(|(i, z)| (z.code.as_str(), i)).collect();
-        let qpv_index = bundle.qpv.iter().enumerate().map(|(i, q)| (q.code.as_str(), i)).collect();
-        let commune_of_iris: Vec<usize> = iris.iter().map(|z| commune_index[z.parent(Level::Commune).unwrap_or_default()]).collect();
+        let iris_index = iris
+            .iter()
+            .enumerate()
+            .map(|(i, z)| (z.code.as_str(), i))
+            .collect();
+        let commune_index: HashMap<&str, usize> = communes
+            .iter()
+            .enumerate()
+            .map(|(i, z)| (z.code.as_str(), i))
+            .collect();
+        let qpv_index = bundle
+            .qpv
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (q.code.as_str(), i))
+            .collect();
+        let commune_of_iris: Vec<usize> = iris
+            .iter()
+            .map(|z| commune_index[z.parent(Level::Commune).unwrap_or_default()])
+            .collect();
         let mut whole_communes = HashMap::new();
-        for level in [Level::Commune, Level::Es, Level::Territoire, Level::Departement] {
+        for level in [
+            Level::Commune,
+            Level::Es,
+            Level::Territoire,
+            Level::Departement,
+        ] {
             for (zi, z) in bundle.zones(level).iter().enumerate() {
                 let members: HashSet<u32> = z.iris.iter().copied().collect();
-                let mut held: Vec<usize> = z.iris.iter().map(|&i| commune_of_iris[i as usize]).collect();
+                let mut held: Vec<usize> = z
+                    .iris
+                    .iter()
+                    .map(|&i| commune_of_iris[i as usize])
+                    .collect();
                 held.sort_unstable();
                 held.dedup();
-                let whole = held.iter().all(|&c| communes[c].iris.iter().all(|i| members.contains(i)));
+                let whole = held
+                    .iter()
+                    .all(|&c| communes[c].iris.iter().all(|i| members.contains(i)));
                 whole_communes.insert((level, zi), whole.then_some(held));
             }
         }
-        Context { bundle, iris_index, commune_index, qpv_index, whole_communes }
+        Context {
+            bundle,
+            iris_index,
+            commune_index,
+            qpv_index,
+            whole_communes,
+            overlay_shares: HashMap::new(),
+            region_code: String::new(),
+        }
+    }
+
+    /// Shares of each unmatched row's area in the IRIS of its commune, for every source with
+    /// `resolve = "overlay"` and geometry. Slivers under 1 % (generalisation differences
+    /// between editions) are dropped and the rest renormalised, so a row's count is conserved.
+    fn prepare_overlays(
+        &mut self,
+        catalogue: &Catalogue,
+        tables: &HashMap<String, RawTable>,
+    ) -> Result<()> {
+        use geo::{Area, BooleanOps};
+        let iris = self.bundle.zones(Level::Iris);
+        for src in catalogue
+            .sources
+            .iter()
+            .filter(|s| s.geography == Geography::Iris && s.resolve.as_deref() == Some("overlay"))
+        {
+            let Some(t) = tables.get(&src.id) else {
+                continue;
+            };
+            let Some(geoms) = &t.geometries else { continue };
+            let key = t.column(&src.key)?;
+            let mut rows = HashMap::new();
+            for (ri, (_, row)) in t.rows.iter().enumerate() {
+                let code = row[key].as_str();
+                if self.iris_index.contains_key(code) || !self.in_territory(Geography::Iris, code) {
+                    continue;
+                }
+                let commune = &code[..5];
+                let mut shares: Vec<(usize, f64)> = iris
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, z)| z.parent(Level::Commune) == Some(commune))
+                    .map(|(i, z)| {
+                        (
+                            i,
+                            self.bundle
+                                .topology
+                                .to_multipolygon(&z.geometry)
+                                .intersection(&geoms[ri])
+                                .unsigned_area(),
+                        )
+                    })
+                    .collect();
+                let total: f64 = shares.iter().map(|s| s.1).sum();
+                if total <= 0.0 {
+                    continue;
+                }
+                shares.retain(|s| s.1 / total >= 0.01);
+                let kept: f64 = shares.iter().map(|s| s.1).sum();
+                rows.insert(ri, shares.into_iter().map(|(i, a)| (i, a / kept)).collect());
+            }
+            self.overlay_shares.insert(src.id.clone(), rows);
+        }
+        Ok(())
     }
 
     fn base_len(&self, g: Geography) -> usize {
@@ -338,46 +537,86 @@ impl<'a> Context<'a> {
     /// Whether an unmatched code belongs to the territory (and so should have matched).
     fn in_territory(&self, g: Geography, code: &str) -> bool {
         match g {
-            Geography::Iris => code.get(..5).is_some_and(|c| self.commune_index.contains_key(c)),
+            Geography::Iris => code
+                .get(..5)
+                .is_some_and(|c| self.commune_index.contains_key(c)),
             Geography::Commune => code.starts_with(&self.bundle.meta.code),
-            Geography::Qpv => code.get(2..5).is_some_and(|d| d.trim_start_matches('0') == self.bundle.meta.code),
+            Geography::Qpv => code
+                .get(2..5)
+                .is_some_and(|d| d.trim_start_matches('0') == self.bundle.meta.code),
         }
     }
 
     /// Read the parts of one vintage from its table, joining codes to zones.
-    fn vintage_parts(&self, catalogue: &Catalogue, src: &Source, t: &RawTable, numerator: &[String], denominator: &[String], joins: &mut Vec<JoinIssue>, apportion: bool) -> Result<VintageParts> {
+    fn vintage_parts(
+        &self,
+        src: &Source,
+        t: &RawTable,
+        numerator: &[String],
+        denominator: &[String],
+        joins: &mut Vec<JoinIssue>,
+        apportion: bool,
+    ) -> Result<VintageParts> {
         let key = t.column(&src.key)?;
-        let num_cols: Vec<usize> = numerator.iter().map(|c| t.column(c)).collect::<Result<_>>()?;
-        let den_cols: Vec<usize> = denominator.iter().map(|c| t.column(c)).collect::<Result<_>>()?;
+        let num_cols: Vec<usize> = numerator
+            .iter()
+            .map(|c| t.column(c))
+            .collect::<Result<_>>()?;
+        let den_cols: Vec<usize> = denominator
+            .iter()
+            .map(|c| t.column(c))
+            .collect::<Result<_>>()?;
         let region_col = src.region.as_ref().map(|r| t.column(r)).transpose()?;
         let commune_col = match (src.geography, &src.commune) {
             (Geography::Commune, _) => Some(key),
             (_, Some(c)) => Some(t.column(c)?),
             _ => None,
         };
-        let issue = |kind: &str, code: &str, line: Option<u64>, message: String| JoinIssue { source: src.id.clone(), kind: kind.into(), code: code.into(), line, message };
-        let sum_cols = |cols: &[usize], row: &[String], line: u64, joins: &mut Vec<JoinIssue>| -> Part {
-            let mut acc = Part::Value(0.0);
-            for &c in cols {
-                let cell = match table::parse_cell(&row[c]) {
-                    Ok(cell) => cell,
-                    Err(()) => {
-                        joins.push(issue("cellule_non_numerique", &row[key], Some(line), format!("colonne {} : « {} » n'est ni un nombre ni s/nd/ns", t.header[c], row[c])));
-                        Cell::NotAvailable
-                    }
-                };
-                acc = acc.add(Part::from_cell(cell));
-            }
-            acc
+        let issue = |kind: &str, code: &str, line: Option<u64>, message: String| JoinIssue {
+            source: src.id.clone(),
+            kind: kind.into(),
+            code: code.into(),
+            line,
+            message,
         };
+        let sum_cols =
+            |cols: &[usize], row: &[String], line: u64, joins: &mut Vec<JoinIssue>| -> Part {
+                let mut acc = Part::Value(0.0);
+                for &c in cols {
+                    let cell = match table::parse_cell(&row[c]) {
+                        Some(cell) => cell,
+                        None => {
+                            joins.push(issue(
+                                "cellule_non_numerique",
+                                &row[key],
+                                Some(line),
+                                format!(
+                                    "colonne {} : « {} » n'est ni un nombre ni s/nd/ns",
+                                    t.header[c], row[c]
+                                ),
+                            ));
+                            Cell::NotAvailable
+                        }
+                    };
+                    acc = acc.add(Part::from_cell(cell));
+                }
+                acc
+            };
         let n = self.base_len(src.geography);
         let mut base = vec![Parts::NONE; n];
         let mut seen: Vec<Option<u64>> = vec![None; n];
-        let mut region = src.region_all.then_some(Parts::ZERO).or(region_col.map(|_| Parts::ZERO));
+        let mut region = src
+            .region_all
+            .then_some(Parts::ZERO)
+            .or(region_col.map(|_| Parts::ZERO));
         let mut communes: HashMap<String, Parts> = HashMap::new();
         let mut unmatched: Vec<(usize, Parts)> = Vec::new();
         let mut unmatched_codes: Vec<(String, Parts)> = Vec::new();
-        let filter = src.filter_column.as_ref().map(|c| t.column(c)).transpose()?;
+        let filter = src
+            .filter_column
+            .as_ref()
+            .map(|c| t.column(c))
+            .transpose()?;
         for (ri, (line, row)) in t.rows.iter().enumerate() {
             if let (Some(fc), Some(fv)) = (filter, &src.filter_value)
                 && &row[fc] != fv
@@ -388,27 +627,49 @@ impl<'a> Context<'a> {
             if src.empty_means_absent && num_cols.iter().all(|&c| row[c].trim().is_empty()) {
                 continue;
             }
-            let parts = Parts { num: sum_cols(&num_cols, row, *line, joins), den: if den_cols.is_empty() { Part::Value(0.0) } else { sum_cols(&den_cols, row, *line, joins) }, approx: false };
-            let in_region = src.region_all || region_col.is_some_and(|rc| row[rc] == catalogue.region_code);
+            let parts = Parts {
+                num: sum_cols(&num_cols, row, *line, joins),
+                den: if den_cols.is_empty() {
+                    Part::Value(0.0)
+                } else {
+                    sum_cols(&den_cols, row, *line, joins)
+                },
+                approx: false,
+            };
+            let in_region =
+                src.region_all || region_col.is_some_and(|rc| row[rc] == self.region_code);
             if in_region {
                 region = region.map(|r| r.add(parts));
                 if let Some(cc) = commune_col {
-                    let e = communes.entry(row[cc].clone()).or_insert(Parts::ZERO);
-                    *e = e.add(parts);
+                    match communes.get_mut(row[cc].as_str()) {
+                        Some(e) => *e = e.add(parts),
+                        None => {
+                            communes.insert(row[cc].clone(), Parts::ZERO.add(parts));
+                        }
+                    }
                 }
             }
             match self.base_index(src.geography, code) {
                 Some(i) => {
                     if let Some(first) = seen[i] {
                         joins.push(issue("doublon", code, Some(*line), format!("code présent aussi ligne {first} : valeur de la zone rendue indisponible")));
-                        base[i] = Parts { num: Part::Unavailable, den: Part::Unavailable, approx: false };
+                        base[i] = Parts {
+                            num: Part::Unavailable,
+                            den: Part::Unavailable,
+                            approx: false,
+                        };
                     } else {
                         seen[i] = Some(*line);
                         base[i] = parts;
                     }
                 }
                 None if self.in_territory(src.geography, code) => {
-                    joins.push(issue("code_sans_zone", code, Some(*line), "code du territoire absent des zones (géographie différente ?)".into()));
+                    joins.push(issue(
+                        "code_sans_zone",
+                        code,
+                        Some(*line),
+                        "code du territoire absent des zones (géographie différente ?)".into(),
+                    ));
                     unmatched.push((ri, parts));
                     unmatched_codes.push((code.to_string(), parts));
                 }
@@ -416,34 +677,37 @@ impl<'a> Context<'a> {
             }
         }
         // Geography change: apportion unmatched rows by area to the IRIS they overlap.
-        if apportion && src.geography == Geography::Iris && src.resolve.as_deref() == Some("overlay") && !unmatched.is_empty() {
-            if let Some(geoms) = &t.geometries {
-                use geo::{Area, BooleanOps};
+        if apportion
+            && src.geography == Geography::Iris
+            && src.resolve.as_deref() == Some("overlay")
+            && !unmatched.is_empty()
+            && let Some(shares) = self.overlay_shares.get(&src.id)
+        {
+            {
                 let iris = self.bundle.zones(Level::Iris);
-                let _ = iris.len();
                 for (ri, parts) in &unmatched {
-                    let g = &geoms[*ri];
-                    let commune = &t.rows[*ri].1[key][..5];
-                    // Shares of the row's area in each IRIS of its commune; slivers under 1 %
-                    // (generalisation differences between editions) are dropped and the rest
-                    // renormalised, so that the row's count is conserved.
-                    let mut shares: Vec<(usize, f64)> = iris
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, z)| z.parent(Level::Commune) == Some(commune))
-                        .map(|(i, z)| (i, self.bundle.topology.to_multipolygon(&z.geometry).intersection(g).unsigned_area()))
-                        .collect();
-                    let total: f64 = shares.iter().map(|s| s.1).sum();
-                    if total <= 0.0 {
-                        continue;
-                    }
-                    shares.retain(|s| s.1 / total >= 0.01);
-                    let kept: f64 = shares.iter().map(|s| s.1).sum();
-                    for (i, area) in shares {
-                        let share = area / kept;
-                        let add = Parts { num: parts.num.scale(share), den: parts.den.scale(share), approx: true };
-                        base[i] = if seen[i].is_some() || base[i].approx { base[i].add(add) } else { add };
-                        joins.push(issue("reparti_par_surface", &iris[i].code, None, format!("reçoit {:.1} % de la ligne {} ({})", share * 100.0, t.rows[*ri].0, t.rows[*ri].1[key])));
+                    for &(i, share) in shares.get(ri).map(Vec::as_slice).unwrap_or_default() {
+                        let add = Parts {
+                            num: parts.num.scale(share),
+                            den: parts.den.scale(share),
+                            approx: true,
+                        };
+                        base[i] = if seen[i].is_some() || base[i].approx {
+                            base[i].add(add)
+                        } else {
+                            add
+                        };
+                        joins.push(issue(
+                            "reparti_par_surface",
+                            &iris[i].code,
+                            None,
+                            format!(
+                                "reçoit {:.1} % de la ligne {} ({})",
+                                share * 100.0,
+                                t.rows[*ri].0,
+                                t.rows[*ri].1[key]
+                            ),
+                        ));
                     }
                 }
             }
@@ -455,10 +719,20 @@ impl<'a> Context<'a> {
                     Geography::Commune => &self.bundle.zones(Level::Commune)[i].code,
                     Geography::Qpv => &self.bundle.qpv[i].code,
                 };
-                joins.push(issue("zone_sans_ligne", code, None, "aucune ligne de la table pour cette zone".into()));
+                joins.push(issue(
+                    "zone_sans_ligne",
+                    code,
+                    None,
+                    "aucune ligne de la table pour cette zone".into(),
+                ));
             }
         }
-        Ok(VintageParts { base, region, communes, unmatched: unmatched_codes })
+        Ok(VintageParts {
+            base,
+            region,
+            communes,
+            unmatched: unmatched_codes,
+        })
     }
 
     /// Parts of a zone of `level` from base parts at the source geography.
@@ -472,12 +746,21 @@ impl<'a> Context<'a> {
                 for o in self.bundle.qpv_overlay.iter().filter(|o| &o.qpv == code) {
                     let i = self.iris_index[o.iris.as_str()];
                     let p = base[i];
-                    acc = acc.add(Parts { num: p.num.scale(o.share_of_iris), den: p.den.scale(o.share_of_iris), approx: true });
+                    acc = acc.add(Parts {
+                        num: p.num.scale(o.share_of_iris),
+                        den: p.den.scale(o.share_of_iris),
+                        approx: true,
+                    });
                     any = true;
                 }
                 any.then_some(acc)
             }
-            (Geography::Iris, l) => Some(self.bundle.zones(l)[zi].iris.iter().fold(Parts::ZERO, |a, &i| a.add(base[i as usize]))),
+            (Geography::Iris, l) => Some(
+                self.bundle.zones(l)[zi]
+                    .iris
+                    .iter()
+                    .fold(Parts::ZERO, |a, &i| a.add(base[i as usize])),
+            ),
             (Geography::Commune, Level::Iris | Level::Qpv) => None,
             (Geography::Commune, l) => {
                 let held = self.whole_communes.get(&(l, zi))?.as_ref()?;
@@ -489,46 +772,103 @@ impl<'a> Context<'a> {
     }
 
     fn zone_count(&self, level: Level) -> usize {
-        if level == Level::Qpv { self.bundle.qpv.len() } else { self.bundle.zones(level).len() }
+        if level == Level::Qpv {
+            self.bundle.qpv.len()
+        } else {
+            self.bundle.zones(level).len()
+        }
     }
 
     fn zone_code(&self, level: Level, zi: usize) -> &str {
-        if level == Level::Qpv { &self.bundle.qpv[zi].code } else { &self.bundle.zones(level)[zi].code }
+        if level == Level::Qpv {
+            &self.bundle.qpv[zi].code
+        } else {
+            &self.bundle.zones(level)[zi].code
+        }
     }
 
     fn zone_area(&self, level: Level, zi: usize) -> f64 {
-        if level == Level::Qpv { self.bundle.qpv[zi].area_km2 } else { self.bundle.zones(level)[zi].area_km2 }
+        if level == Level::Qpv {
+            self.bundle.qpv[zi].area_km2
+        } else {
+            self.bundle.zones(level)[zi].area_km2
+        }
     }
 
     /// All records of one indicator.
-    fn indicator(&self, catalogue: &Catalogue, ind: &Indicator, tables: &HashMap<String, RawTable>, strata: &HashMap<String, (usize, String)>) -> Result<(Vec<Record>, Vec<JoinIssue>, Vec<String>)> {
+    fn indicator(
+        &self,
+        catalogue: &Catalogue,
+        ind: &Indicator,
+        tables: &HashMap<String, RawTable>,
+        strata: &HashMap<String, (usize, String)>,
+    ) -> Result<(Vec<Record>, Vec<JoinIssue>, Vec<String>)> {
         let mut joins = Vec::new();
         let mut notes = Vec::new();
         let mut records = Vec::new();
-        let levels = [Level::Iris, Level::Commune, Level::Es, Level::Territoire, Level::Departement, Level::Qpv];
+        let levels = [
+            Level::Iris,
+            Level::Commune,
+            Level::Es,
+            Level::Territoire,
+            Level::Departement,
+            Level::Qpv,
+        ];
         for v in &ind.vintages {
             let src = catalogue.source(&v.source).expect("validated");
             let t = &tables[&v.source];
-            let parts = self.vintage_parts(catalogue, src, t, &v.numerator, &v.denominator, &mut joins, ind.kind.additive())?;
+            let parts = self.vintage_parts(
+                src,
+                t,
+                &v.numerator,
+                &v.denominator,
+                &mut joins,
+                ind.kind.additive(),
+            )?;
             let weights = match &ind.approximation_weight {
                 Some(w) => {
                     let wsrc = catalogue.source(&w.source).expect("validated");
                     let mut wj = Vec::new();
-                    let wp = self.vintage_parts(catalogue, wsrc, &tables[&w.source], std::slice::from_ref(&w.variable), &[], &mut wj, true)?;
+                    let wp = self.vintage_parts(
+                        wsrc,
+                        &tables[&w.source],
+                        std::slice::from_ref(&w.variable),
+                        &[],
+                        &mut wj,
+                        true,
+                    )?;
                     (wsrc.geography == src.geography).then_some(wp)
                 }
                 None => None,
             };
-            let france = catalogue.france.iter().find(|f| f.indicator == ind.id && f.year == v.year).map(|f| f.value);
+            let france = catalogue
+                .france
+                .iter()
+                .find(|f| f.indicator == ind.id && f.year == v.year)
+                .map(|f| f.value);
             let dep_parts = self.zone_parts(src.geography, Level::Departement, 0, &parts.base);
             let dep = dep_parts.map(|p| evaluate(ind, p, self.zone_area(Level::Departement, 0)));
-            let reference = |e: Option<Evaluated>| e.filter(|e| e.status == Status::Ok && !matches!(ind.kind, Kind::Median)).and_then(|e| e.value);
+            let reference = |e: Option<Evaluated>| {
+                e.filter(|e| e.status == Status::Ok && !matches!(ind.kind, Kind::Median))
+                    .and_then(|e| e.value)
+            };
             let ref_dep = match ind.kind {
-                Kind::Median => self.weighted(ind, src.geography, Level::Departement, 0, &parts, weights.as_ref()).and_then(|e| (e.status == Status::Ok).then_some(e.value).flatten()),
+                Kind::Median => self
+                    .weighted(
+                        ind,
+                        src.geography,
+                        Level::Departement,
+                        0,
+                        &parts,
+                        weights.as_ref(),
+                    )
+                    .and_then(|e| (e.status == Status::Ok).then_some(e.value).flatten()),
                 _ => reference(dep),
             };
             let ref_region = match (ind.kind, parts.region) {
-                (Kind::Rate | Kind::Index | Kind::Count, Some(p)) => reference(Some(evaluate(ind, p, f64::NAN))),
+                (Kind::Rate | Kind::Index | Kind::Count, Some(p)) => {
+                    reference(Some(evaluate(ind, p, f64::NAN)))
+                }
                 _ => None,
             };
             if ref_region.is_none() && ind.kind != Kind::Median {
@@ -551,14 +891,22 @@ impl<'a> Context<'a> {
                     let e = if ind.kind == Kind::Median {
                         self.median(ind, src.geography, level, zi, &parts, weights.as_ref())
                     } else {
-                        self.zone_parts(src.geography, level, zi, &parts.base).map(|p| evaluate(ind, p, self.zone_area(level, zi)))
+                        self.zone_parts(src.geography, level, zi, &parts.base)
+                            .map(|p| evaluate(ind, p, self.zone_area(level, zi)))
                     };
                     let e = e.unwrap_or(Evaluated::missing(match (src.geography, level) {
-                        (Geography::Commune, Level::Es | Level::Territoire) => "publié par commune : zone qui coupe une commune",
+                        (Geography::Commune, Level::Es | Level::Territoire) => {
+                            "publié par commune : zone qui coupe une commune"
+                        }
                         _ => "non publié à ce niveau",
                     }));
                     let (ref_strate, strate) = match (level, strata.get(&code)) {
-                        (Level::Commune, Some((class, label))) => (strata_sums.get(class).and_then(|p| reference(Some(evaluate(ind, *p, f64::NAN)))), Some(label.clone())),
+                        (Level::Commune, Some((class, label))) => (
+                            strata_sums
+                                .get(class)
+                                .and_then(|p| reference(Some(evaluate(ind, *p, f64::NAN)))),
+                            Some(label.clone()),
+                        ),
                         _ => (None, None),
                     };
                     level_records.push(Record {
@@ -595,19 +943,44 @@ impl<'a> Context<'a> {
 
     /// A non-additive value: as published at the source geography; above it, a
     /// population-weighted mean of the published values (withheld IRIS excluded), flagged.
-    fn median(&self, ind: &Indicator, g: Geography, level: Level, zi: usize, values: &VintageParts, weights: Option<&VintageParts>) -> Option<Evaluated> {
-        let published = matches!((g, level), (Geography::Iris, Level::Iris) | (Geography::Commune, Level::Commune) | (Geography::Qpv, Level::Qpv));
+    fn median(
+        &self,
+        ind: &Indicator,
+        g: Geography,
+        level: Level,
+        zi: usize,
+        values: &VintageParts,
+        weights: Option<&VintageParts>,
+    ) -> Option<Evaluated> {
+        let published = matches!(
+            (g, level),
+            (Geography::Iris, Level::Iris)
+                | (Geography::Commune, Level::Commune)
+                | (Geography::Qpv, Level::Qpv)
+        );
         if published {
             return Some(evaluate(ind, values.base[zi], f64::NAN));
         }
         self.weighted(ind, g, level, zi, values, weights)
     }
 
-    fn weighted(&self, ind: &Indicator, g: Geography, level: Level, zi: usize, values: &VintageParts, weights: Option<&VintageParts>) -> Option<Evaluated> {
+    fn weighted(
+        &self,
+        ind: &Indicator,
+        g: Geography,
+        level: Level,
+        zi: usize,
+        values: &VintageParts,
+        weights: Option<&VintageParts>,
+    ) -> Option<Evaluated> {
         let weights = weights?;
         let members: Vec<usize> = match (g, level) {
             (Geography::Iris, Level::Qpv | Level::Iris) => return None,
-            (Geography::Iris, l) => self.bundle.zones(l)[zi].iris.iter().map(|&i| i as usize).collect(),
+            (Geography::Iris, l) => self.bundle.zones(l)[zi]
+                .iris
+                .iter()
+                .map(|&i| i as usize)
+                .collect(),
             (Geography::Commune, Level::Iris | Level::Qpv) => return None,
             (Geography::Commune, l) => self.whole_communes.get(&(l, zi))?.clone()?,
             (Geography::Qpv, _) => return None,
@@ -630,17 +1003,28 @@ impl<'a> Context<'a> {
         for i in members {
             let v = values.base[i].num;
             if v == Part::NoRow {
-                let commune = if g == Geography::Iris { iris[i].parent(Level::Commune).unwrap_or_default() } else { communes[i].code.as_str() };
+                let commune = if g == Geography::Iris {
+                    iris[i].parent(Level::Commune).unwrap_or_default()
+                } else {
+                    communes[i].code.as_str()
+                };
                 if whole.contains(commune) {
                     continue;
                 }
-                return Some(Evaluated::missing("une zone sans donnée (géographie différente)"));
+                return Some(Evaluated::missing(
+                    "une zone sans donnée (géographie différente)",
+                ));
             }
             add(v, weights.base[i].num);
         }
         for (code, p) in &values.unmatched {
             if code.get(..5).is_some_and(|c| whole.contains(c)) {
-                let w = weights.unmatched.iter().find(|(c, _)| c == code).map(|(_, w)| w.num).unwrap_or(Part::NoRow);
+                let w = weights
+                    .unmatched
+                    .iter()
+                    .find(|(c, _)| c == code)
+                    .map(|(_, w)| w.num)
+                    .unwrap_or(Part::NoRow);
                 add(p.num, w);
             }
         }
@@ -665,12 +1049,31 @@ struct Evaluated {
 }
 
 impl Evaluated {
-    fn ok(_ind: &Indicator, value: f64, numerator: Option<f64>, denominator: Option<f64>) -> Evaluated {
-        Evaluated { value: Some(value), numerator, denominator, status: Status::Ok, approximation: false, note: None }
+    fn ok(
+        _ind: &Indicator,
+        value: f64,
+        numerator: Option<f64>,
+        denominator: Option<f64>,
+    ) -> Evaluated {
+        Evaluated {
+            value: Some(value),
+            numerator,
+            denominator,
+            status: Status::Ok,
+            approximation: false,
+            note: None,
+        }
     }
     /// A withheld value: no number at all, so nothing can be derived from it.
     fn withheld(status: Status, approximation: bool, note: &str) -> Evaluated {
-        Evaluated { value: None, numerator: None, denominator: None, status, approximation, note: Some(note.into()) }
+        Evaluated {
+            value: None,
+            numerator: None,
+            denominator: None,
+            status,
+            approximation,
+            note: Some(note.into()),
+        }
     }
     fn missing(note: &str) -> Evaluated {
         Evaluated::withheld(Status::NotAvailable, false, note)
@@ -680,23 +1083,43 @@ impl Evaluated {
 /// The value of an indicator from the parts of one zone.
 fn evaluate(ind: &Indicator, p: Parts, area_km2: f64) -> Evaluated {
     let withheld = |part: Part| match part {
-        Part::Secret => Some(Evaluated::withheld(Status::Secret, p.approx, "une partie est couverte par le secret statistique")),
-        Part::Unavailable => Some(Evaluated::withheld(Status::NotAvailable, p.approx, "une partie n'est pas disponible")),
-        Part::NoRow => Some(Evaluated::withheld(Status::NotAvailable, p.approx, "absent de la source")),
+        Part::Secret => Some(Evaluated::withheld(
+            Status::Secret,
+            p.approx,
+            "une partie est couverte par le secret statistique",
+        )),
+        Part::Unavailable => Some(Evaluated::withheld(
+            Status::NotAvailable,
+            p.approx,
+            "une partie n'est pas disponible",
+        )),
+        Part::NoRow => Some(Evaluated::withheld(
+            Status::NotAvailable,
+            p.approx,
+            "absent de la source",
+        )),
         Part::Value(_) => None,
     };
     if let Some(e) = withheld(p.num) {
         return e;
     }
-    let Part::Value(num) = p.num else { unreachable!("checked above") };
+    let Part::Value(num) = p.num else {
+        unreachable!("checked above")
+    };
     let mut e = match ind.kind {
         Kind::Rate | Kind::Index => {
             if let Some(e) = withheld(p.den) {
                 return e;
             }
-            let Part::Value(den) = p.den else { unreachable!("checked above") };
+            let Part::Value(den) = p.den else {
+                unreachable!("checked above")
+            };
             if den < ind.min_denominator || den <= 0.0 {
-                let status = if den <= 0.0 && ind.min_denominator <= 0.0 { Status::NotAvailable } else { Status::Insufficient };
+                let status = if den <= 0.0 && ind.min_denominator <= 0.0 {
+                    Status::NotAvailable
+                } else {
+                    Status::Insufficient
+                };
                 return Evaluated::withheld(status, p.approx, "effectif insuffisant");
             }
             Evaluated::ok(ind, ind.scale * num / den, Some(num), Some(den))
@@ -708,7 +1131,7 @@ fn evaluate(ind: &Indicator, p: Parts, area_km2: f64) -> Evaluated {
             Evaluated::ok(ind, num * ind.scale, Some(num), None)
         }
         Kind::Density => {
-            if !(area_km2 > 0.0) {
+            if area_km2.is_nan() || area_km2 <= 0.0 {
                 return Evaluated::missing("surface inconnue");
             }
             Evaluated::ok(ind, num / area_km2, Some(num), Some(area_km2))
@@ -724,7 +1147,11 @@ fn evaluate(ind: &Indicator, p: Parts, area_km2: f64) -> Evaluated {
 
 /// Rank zones with a value, 1 = highest.
 fn rank(records: &mut [Record]) {
-    let mut order: Vec<(usize, f64)> = records.iter().enumerate().filter_map(|(i, r)| r.value.map(|v| (i, v))).collect();
+    let mut order: Vec<(usize, f64)> = records
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.value.map(|v| (i, v)))
+        .collect();
     order.sort_by(|a, b| b.1.total_cmp(&a.1));
     let n = order.len() as u32;
     for (k, (i, _)) in order.into_iter().enumerate() {
@@ -734,7 +1161,11 @@ fn rank(records: &mut [Record]) {
 
 /// Absolute change and annual growth rate from year `a` to year `b`, on the records of `b`.
 fn evolve(records: &mut [Record], a: i32, b: i32) {
-    let before: BTreeMap<(Level, String), Option<f64>> = records.iter().filter(|r| r.year == a).map(|r| ((r.level, r.code.clone()), r.value)).collect();
+    let before: BTreeMap<(Level, String), Option<f64>> = records
+        .iter()
+        .filter(|r| r.year == a)
+        .map(|r| ((r.level, r.code.clone()), r.value))
+        .collect();
     for r in records.iter_mut().filter(|r| r.year == b) {
         r.evolution_from = Some(a);
         if let (Some(v2), Some(Some(v1))) = (r.value, before.get(&(r.level, r.code.clone()))) {
@@ -747,11 +1178,24 @@ fn evolve(records: &mut [Record], a: i32, b: i32) {
 }
 
 /// Errors of a query against the computed set.
-pub fn check_query(set: &IndicatorSet, indicator: Option<&str>, year: Option<i32>, internal: bool) -> Result<()> {
+pub fn check_query(
+    set: &IndicatorSet,
+    indicator: Option<&str>,
+    year: Option<i32>,
+    internal: bool,
+) -> Result<()> {
     if let Some(id) = indicator {
         let Some(ind) = set.indicator(id) else {
-            let known: Vec<&str> = set.indicators.iter().filter(|i| internal || i.visibility == crate::Visibility::Public).map(|i| i.id.as_str()).collect();
-            return Err(Error::Query(format!("indicateur inconnu « {id} » (indicateurs : {})", known.join(", "))));
+            let known: Vec<&str> = set
+                .indicators
+                .iter()
+                .filter(|i| internal || i.visibility == crate::Visibility::Public)
+                .map(|i| i.id.as_str())
+                .collect();
+            return Err(Error::Query(format!(
+                "indicateur inconnu « {id} » (indicateurs : {})",
+                known.join(", ")
+            )));
         };
         if ind.visibility == crate::Visibility::Internal && !internal {
             return Err(Error::Query(format!("indicateur inconnu « {id} »")));
@@ -760,7 +1204,10 @@ pub fn check_query(set: &IndicatorSet, indicator: Option<&str>, year: Option<i32
             && !ind.vintages.iter().any(|v| v.year == y)
         {
             let years: Vec<String> = ind.vintages.iter().map(|v| v.year.to_string()).collect();
-            return Err(Error::Query(format!("millésime {y} absent pour « {id} » (millésimes : {})", years.join(", "))));
+            return Err(Error::Query(format!(
+                "millésime {y} absent pour « {id} » (millésimes : {})",
+                years.join(", ")
+            )));
         }
     }
     Ok(())

@@ -10,11 +10,20 @@ pub enum Error {
     #[error("lecture impossible de {path} : {message}")]
     Read { path: PathBuf, message: String },
     #[error("{path}, ligne {line} : {message}")]
-    Table { path: PathBuf, line: u64, message: String },
+    Table {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
     #[error("catalogue {path} : {message}")]
     Catalogue { path: PathBuf, message: String },
     #[error("catalogue {path}, indicateur « {indicator} », champ « {field} » : {message}")]
-    IndicatorField { path: PathBuf, indicator: String, field: String, message: String },
+    IndicatorField {
+        path: PathBuf,
+        indicator: String,
+        field: String,
+        message: String,
+    },
     #[error("classification impossible : {0}")]
     Classification(String),
     #[error("{0}")]

@@ -27,7 +27,11 @@ pub fn number(v: f64, decimals: usize) -> String {
 
 /// A value with its unit: `12,5 %`, `1 234 hab./km²`.
 pub fn with_unit(v: f64, decimals: usize, unit: &str) -> String {
-    if unit.is_empty() { number(v, decimals) } else { format!("{}\u{a0}{unit}", number(v, decimals)) }
+    if unit.is_empty() {
+        number(v, decimals)
+    } else {
+        format!("{}\u{a0}{unit}", number(v, decimals))
+    }
 }
 
 #[cfg(test)]

@@ -25,7 +25,9 @@ pub struct Palettes {
 
 pub fn all() -> &'static Palettes {
     static P: OnceLock<Palettes> = OnceLock::new();
-    P.get_or_init(|| toml::from_str(PALETTES).expect("styles/palettes.toml is valid (checked by a test)"))
+    P.get_or_init(|| {
+        toml::from_str(PALETTES).expect("styles/palettes.toml is valid (checked by a test)")
+    })
 }
 
 /// Colour of missing or withheld values.
@@ -51,21 +53,41 @@ pub fn colors(name: &str, k: usize) -> Result<Vec<String>> {
         .palette
         .iter()
         .find(|p| p.name.eq_ignore_ascii_case(name))
-        .ok_or_else(|| Error::Classification(format!("palette inconnue « {name} » ({})", all().palette.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "))))?;
+        .ok_or_else(|| {
+            Error::Classification(format!(
+                "palette inconnue « {name} » ({})",
+                all()
+                    .palette
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
     if k == 0 {
         return Ok(Vec::new());
     }
     let ramp: Vec<[f64; 3]> = p.colors.iter().map(|c| parse_hex(c)).collect();
     // Sequential ramps skip their lightest tenth: a near-white class vanishes on a map.
-    let (from, to) = if p.kind == "sequential" { (0.12, 1.0) } else { (0.0, 1.0) };
+    let (from, to) = if p.kind == "sequential" {
+        (0.12, 1.0)
+    } else {
+        (0.0, 1.0)
+    };
     Ok((0..k)
         .map(|i| {
-            let t = if k == 1 { (from + to) / 2.0 } else { from + (to - from) * i as f64 / (k - 1) as f64 };
+            let t = if k == 1 {
+                (from + to) / 2.0
+            } else {
+                from + (to - from) * i as f64 / (k - 1) as f64
+            };
             let x = t * (ramp.len() - 1) as f64;
             let lo = x.floor() as usize;
             let hi = (lo + 1).min(ramp.len() - 1);
             let f = x - lo as f64;
-            let c: Vec<u8> = (0..3).map(|j| (ramp[lo][j] + (ramp[hi][j] - ramp[lo][j]) * f).round() as u8).collect();
+            let c: Vec<u8> = (0..3)
+                .map(|j| (ramp[lo][j] + (ramp[hi][j] - ramp[lo][j]) * f).round() as u8)
+                .collect();
             format!("#{:02x}{:02x}{:02x}", c[0], c[1], c[2])
         })
         .collect())
@@ -94,7 +116,11 @@ mod tests {
                 assert_eq!(d.len(), k, "{} k={k}: distinct colours", p.name);
             }
         }
-        assert_eq!(colors("RdBu", 9).unwrap()[4], "#f7f7f7", "diverging centre is neutral");
+        assert_eq!(
+            colors("RdBu", 9).unwrap()[4],
+            "#f7f7f7",
+            "diverging centre is neutral"
+        );
         assert!(colors("Rainbow", 3).is_err());
     }
 }

@@ -19,20 +19,31 @@ pub enum Cell {
     NotSignificant,
 }
 
-/// Parse a numeric cell; `Err` for text that is neither a number nor a known marker.
-pub fn parse_cell(raw: &str) -> std::result::Result<Cell, ()> {
+/// Parse a numeric cell; `None` for text that is neither a number nor a known marker.
+pub fn parse_cell(raw: &str) -> Option<Cell> {
+    // Fast path, no allocation: a plain number.
+    if let Ok(v) = raw.parse::<f64>() {
+        return v.is_finite().then_some(Cell::Value(v));
+    }
     let t = raw.trim().trim_matches('"').trim();
     match t.to_ascii_lowercase().as_str() {
-        "" | "nd" | "null" | "na" | "n/a" => return Ok(Cell::NotAvailable),
-        "s" | "secret" => return Ok(Cell::Secret),
-        "ns" => return Ok(Cell::NotSignificant),
+        "" | "nd" | "null" | "na" | "n/a" => return Some(Cell::NotAvailable),
+        "s" | "secret" => return Some(Cell::Secret),
+        "ns" => return Some(Cell::NotSignificant),
         _ => {}
     }
-    let cleaned: String = t.chars().filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}')).collect();
-    let normalised = if cleaned.contains(',') && !cleaned.contains('.') { cleaned.replace(',', ".") } else { cleaned };
+    let cleaned: String = t
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
+        .collect();
+    let normalised = if cleaned.contains(',') && !cleaned.contains('.') {
+        cleaned.replace(',', ".")
+    } else {
+        cleaned
+    };
     match normalised.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(Cell::Value(v)),
-        _ => Err(()),
+        Ok(v) if v.is_finite() => Some(Cell::Value(v)),
+        _ => None,
     }
 }
 
@@ -48,15 +59,23 @@ pub struct RawTable {
 
 impl RawTable {
     pub fn column(&self, name: &str) -> Result<usize> {
-        self.header.iter().position(|h| h == name).ok_or_else(|| Error::Table {
-            path: self.path.clone(),
-            line: 1,
-            message: format!(
-                "colonne « {name} » absente (colonnes : {}{})",
-                self.header.iter().take(20).cloned().collect::<Vec<_>>().join(", "),
-                if self.header.len() > 20 { ", …" } else { "" }
-            ),
-        })
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| Error::Table {
+                path: self.path.clone(),
+                line: 1,
+                message: format!(
+                    "colonne « {name} » absente (colonnes : {}{})",
+                    self.header
+                        .iter()
+                        .take(20)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if self.header.len() > 20 { ", …" } else { "" }
+                ),
+            })
     }
 
     /// Row indices by the text of column `key`; duplicates are kept in the list.
@@ -86,7 +105,11 @@ pub fn read(path: &Path, opts: &TableOptions) -> Result<RawTable> {
             hint: "téléchargez la table sur insee.fr (bases infracommunales, populations légales…) et indiquez son chemin dans le catalogue".into(),
         });
     }
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     match ext.as_str() {
         "xlsx" | "xlsm" | "xls" | "ods" => read_spreadsheet(path, opts),
         "geojson" | "json" => read_geojson(path),
@@ -97,7 +120,8 @@ pub fn read(path: &Path, opts: &TableOptions) -> Result<RawTable> {
 /// Decode bytes: UTF-8 (BOM stripped) if valid, else the configured or Latin-1 encoding.
 pub fn decode(bytes: &[u8], forced: Option<&str>) -> std::result::Result<String, String> {
     if let Some(label) = forced {
-        let enc = zones::source::encoding::from_label(label).ok_or_else(|| format!("encodage inconnu « {label} »"))?;
+        let enc = zones::source::encoding::from_label(label)
+            .ok_or_else(|| format!("encodage inconnu « {label} »"))?;
         let (text, _, _) = enc.decode(bytes);
         return Ok(text.trim_start_matches('\u{feff}').to_string());
     }
@@ -108,50 +132,97 @@ pub fn decode(bytes: &[u8], forced: Option<&str>) -> std::result::Result<String,
 }
 
 pub fn read_csv(path: &Path, opts: &TableOptions) -> Result<RawTable> {
-    let bytes = std::fs::read(path).map_err(|e| Error::Read { path: path.to_path_buf(), message: e.to_string() })?;
-    let text = decode(&bytes, opts.encoding.as_deref()).map_err(|m| Error::Read { path: path.to_path_buf(), message: m })?;
+    let bytes = std::fs::read(path).map_err(|e| Error::Read {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let text = decode(&bytes, opts.encoding.as_deref()).map_err(|m| Error::Read {
+        path: path.to_path_buf(),
+        message: m,
+    })?;
     parse_csv(path, &text, opts.delimiter)
 }
 
 /// Parse CSV text; the delimiter is `;` when the header has more `;` than `,`.
 pub fn parse_csv(path: &Path, text: &str, delimiter: Option<u8>) -> Result<RawTable> {
     let first = text.lines().next().unwrap_or_default();
-    let delimiter = delimiter.unwrap_or(if first.matches(';').count() >= first.matches(',').count() { b';' } else { b',' });
-    let mut rdr = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(true).from_reader(text.as_bytes());
+    let delimiter = delimiter.unwrap_or(
+        if first.matches(';').count() >= first.matches(',').count() {
+            b';'
+        } else {
+            b','
+        },
+    );
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(text.as_bytes());
     let header: Vec<String> = rdr
         .headers()
-        .map_err(|e| Error::Table { path: path.to_path_buf(), line: 1, message: e.to_string() })?
+        .map_err(|e| Error::Table {
+            path: path.to_path_buf(),
+            line: 1,
+            message: e.to_string(),
+        })?
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
     if header.is_empty() || header.iter().all(String::is_empty) {
-        return Err(Error::Table { path: path.to_path_buf(), line: 1, message: "en-tête vide".into() });
+        return Err(Error::Table {
+            path: path.to_path_buf(),
+            line: 1,
+            message: "en-tête vide".into(),
+        });
     }
     let mut rows = Vec::new();
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| Error::Table { path: path.to_path_buf(), line: e.position().map(|p| p.line()).unwrap_or(0), message: e.to_string() })?;
+        let rec = rec.map_err(|e| Error::Table {
+            path: path.to_path_buf(),
+            line: e.position().map(|p| p.line()).unwrap_or(0),
+            message: e.to_string(),
+        })?;
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         if rec.len() != header.len() {
             return Err(Error::Table {
                 path: path.to_path_buf(),
                 line,
-                message: format!("{} champs au lieu de {} (séparateur « {} »)", rec.len(), header.len(), delimiter as char),
+                message: format!(
+                    "{} champs au lieu de {} (séparateur « {} »)",
+                    rec.len(),
+                    header.len(),
+                    delimiter as char
+                ),
             });
         }
         rows.push((line, rec.iter().map(|c| c.trim().to_string()).collect()));
     }
-    Ok(RawTable { path: path.to_path_buf(), header, rows, geometries: None })
+    Ok(RawTable {
+        path: path.to_path_buf(),
+        header,
+        rows,
+        geometries: None,
+    })
 }
 
 fn read_spreadsheet(path: &Path, opts: &TableOptions) -> Result<RawTable> {
     use calamine::{Data, Reader, open_workbook_auto};
-    let err = |m: String| Error::Read { path: path.to_path_buf(), message: m };
+    let err = |m: String| Error::Read {
+        path: path.to_path_buf(),
+        message: m,
+    };
     let mut wb = open_workbook_auto(path).map_err(|e| err(e.to_string()))?;
     let sheet = match &opts.sheet {
         Some(s) => s.clone(),
-        None => wb.sheet_names().first().cloned().ok_or_else(|| err("classeur sans feuille".into()))?,
+        None => wb
+            .sheet_names()
+            .first()
+            .cloned()
+            .ok_or_else(|| err("classeur sans feuille".into()))?,
     };
-    let range = wb.worksheet_range(&sheet).map_err(|e| err(format!("feuille « {sheet} » : {e}")))?;
+    let range = wb
+        .worksheet_range(&sheet)
+        .map_err(|e| err(format!("feuille « {sheet} » : {e}")))?;
     let text = |d: &Data| -> String {
         match d {
             Data::Empty => String::new(),
@@ -165,13 +236,30 @@ fn read_spreadsheet(path: &Path, opts: &TableOptions) -> Result<RawTable> {
         }
     };
     let mut it = range.rows();
-    let header: Vec<String> = it.next().map(|r| r.iter().map(|c| text(c).trim().to_string()).collect()).ok_or_else(|| err("feuille vide".into()))?;
-    let rows = it.enumerate().map(|(i, r)| (i as u64 + 2, r.iter().map(|c| text(c).trim().to_string()).collect())).collect();
-    Ok(RawTable { path: path.to_path_buf(), header, rows, geometries: None })
+    let header: Vec<String> = it
+        .next()
+        .map(|r| r.iter().map(|c| text(c).trim().to_string()).collect())
+        .ok_or_else(|| err("feuille vide".into()))?;
+    let rows = it
+        .enumerate()
+        .map(|(i, r)| {
+            (
+                i as u64 + 2,
+                r.iter().map(|c| text(c).trim().to_string()).collect(),
+            )
+        })
+        .collect();
+    Ok(RawTable {
+        path: path.to_path_buf(),
+        header,
+        rows,
+        geometries: None,
+    })
 }
 
 fn read_geojson(path: &Path) -> Result<RawTable> {
-    let layer = zones::source::read_layer(path, &zones::source::ReadOptions::default())?.into_crs(zones::crs::Crs::Lambert93)?;
+    let layer = zones::source::read_layer(path, &zones::source::ReadOptions::default())?
+        .into_crs(zones::crs::Crs::Lambert93)?;
     let mut header: Vec<String> = Vec::new();
     for f in &layer.features {
         for k in f.attributes.keys() {
@@ -183,10 +271,23 @@ fn read_geojson(path: &Path) -> Result<RawTable> {
     let rows = layer
         .features
         .iter()
-        .map(|f| (f.record as u64, header.iter().map(|h| f.attributes.get(h).cloned().unwrap_or_default()).collect()))
+        .map(|f| {
+            (
+                f.record as u64,
+                header
+                    .iter()
+                    .map(|h| f.attributes.get(h).cloned().unwrap_or_default())
+                    .collect(),
+            )
+        })
         .collect();
     let geometries = Some(layer.features.into_iter().map(|f| f.geometry).collect());
-    Ok(RawTable { path: path.to_path_buf(), header, rows, geometries })
+    Ok(RawTable {
+        path: path.to_path_buf(),
+        header,
+        rows,
+        geometries,
+    })
 }
 
 #[cfg(test)]
@@ -195,15 +296,15 @@ mod tests {
 
     #[test]
     fn cells_keep_their_meaning() {
-        assert_eq!(parse_cell("1413,2"), Ok(Cell::Value(1413.2)));
-        assert_eq!(parse_cell("1413.2"), Ok(Cell::Value(1413.2)));
-        assert_eq!(parse_cell("1 234,5"), Ok(Cell::Value(1234.5)));
-        assert_eq!(parse_cell("s"), Ok(Cell::Secret));
-        assert_eq!(parse_cell("nd"), Ok(Cell::NotAvailable));
-        assert_eq!(parse_cell(""), Ok(Cell::NotAvailable));
-        assert_eq!(parse_cell("ns"), Ok(Cell::NotSignificant));
-        assert_eq!(parse_cell("abc"), Err(()));
-        assert_eq!(parse_cell("NaN"), Err(()));
+        assert_eq!(parse_cell("1413,2"), Some(Cell::Value(1413.2)));
+        assert_eq!(parse_cell("1413.2"), Some(Cell::Value(1413.2)));
+        assert_eq!(parse_cell("1 234,5"), Some(Cell::Value(1234.5)));
+        assert_eq!(parse_cell("s"), Some(Cell::Secret));
+        assert_eq!(parse_cell("nd"), Some(Cell::NotAvailable));
+        assert_eq!(parse_cell(""), Some(Cell::NotAvailable));
+        assert_eq!(parse_cell("ns"), Some(Cell::NotSignificant));
+        assert_eq!(parse_cell("abc"), None);
+        assert_eq!(parse_cell("NaN"), None);
     }
 
     #[test]
@@ -216,7 +317,9 @@ mod tests {
         assert!(latin1.contains("Créteil"));
         let bom = decode("\u{feff}A;B\n".as_bytes(), None).unwrap();
         assert!(bom.starts_with("A;B"));
-        let err = parse_csv(Path::new("x.csv"), "A;B\n1;2;3\n", None).unwrap_err().to_string();
+        let err = parse_csv(Path::new("x.csv"), "A;B\n1;2;3\n", None)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("ligne 2"), "{err}");
     }
 }

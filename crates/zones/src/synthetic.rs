@@ -128,6 +128,32 @@ pub fn tiling(side: usize, inner: usize, cell_m: f64) -> (Vec<IrisRecord>, Group
     )
 }
 
+/// A whole bundle of the synthetic territory (no QPV), for benchmarks of the crates above.
+pub fn bundle(side: usize) -> crate::Bundle {
+    let (iris, grouping) = tiling(side, 6, 400.0);
+    let a = crate::build::assemble(&iris, &grouping, 0.001, &crate::build::Silent);
+    crate::Bundle {
+        meta: crate::bundle::Meta {
+            name: "Synthétique".into(),
+            code: "00".into(),
+            built_at: 0,
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            sources: Vec::new(),
+            illustrative_composition: true,
+            iris_encoding: None,
+            iris_crs: "EPSG:2154".into(),
+        },
+        topology: a.topology,
+        levels: a.levels,
+        es_directory: grouping.es,
+        territoires: grouping.territoires,
+        qpv: Vec::new(),
+        qpv_overlay: Vec::new(),
+        diagnostics: a.diagnostics,
+        sections: Default::default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
