@@ -21,3 +21,14 @@ lint:
 # Property tests of every parser with 10,000 cases each.
 fuzz:
     PROPTEST_CASES=10000 cargo test --release -p zones --test readers_proptest
+
+# Tiles: pyramid generation against tippecanoe, cached-tile HTTP against Martin, server memory.
+bench-http:
+    cargo bench -p tiles --bench pyramid
+    bash benches/tiles-http.sh
+
+# Lookup: criterion on one core (point → IRIS, lon/lat, search), then batch mode (hyperfine)
+# and /api/lookup under wrk (50 connections, loopback).
+bench-lookup:
+    taskset -c 0 cargo bench -p lookup --bench lookup
+    bash benches/lookup.sh

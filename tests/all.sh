@@ -15,3 +15,35 @@ fi
 # Property tests: a few hundred cases per parser here; `just fuzz` runs 10,000.
 export PROPTEST_CASES="${PROPTEST_CASES:-256}"
 cargo test --workspace --no-fail-fast
+
+# Browser end-to-end tests (tests/e2e/*.test.mjs, node's built-in runner): headless Chromium
+# from Debian driven by playwright-core (pinned in package.json / package-lock.json) against
+# the real `observatoire serve`. Missing tools are installed; if that is impossible, fail.
+echo "== tests de bout en bout dans le navigateur (tests/e2e) =="
+apt_install() {
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "ERREUR : $* absent et installation impossible ici (apt-get en root requis) : installez-le (Debian : apt-get install -y $*)." >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  apt_install nodejs npm
+fi
+if [ ! -x /usr/bin/chromium ]; then
+  apt_install chromium
+fi
+if [ ! -x /usr/bin/chromium ]; then
+  echo "ERREUR : /usr/bin/chromium introuvable après installation." >&2
+  exit 1
+fi
+# node_modules is installed from the lockfile when absent or older than the lockfile.
+stamp=node_modules/.package-lock.sha256
+want="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [ ! -d node_modules/playwright-core ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  npm ci --no-audit --no-fund
+  echo "$want" > "$stamp"
+fi
+cargo build -p observatoire
+node --test tests/e2e/

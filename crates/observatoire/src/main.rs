@@ -46,6 +46,11 @@ enum Command {
     Zones(commands::zones::Args),
     Indicators(commands::indicators::Args),
     Serve(commands::serve::Args),
+    ExportTiles(commands::export_tiles::Args),
+    Lookup(commands::lookup::Args),
+    ImportAddresses(commands::import_addresses::Args),
+    Map(commands::map::Args),
+    Atlas(commands::atlas::Args),
 }
 
 fn main() {
@@ -76,5 +81,10 @@ fn run(cli: &Cli) -> Result<()> {
         Command::Zones(args) => commands::zones::run(cli, args),
         Command::Indicators(args) => commands::indicators::run(cli, args),
         Command::Serve(args) => commands::serve::run(cli, args),
+        Command::ExportTiles(args) => commands::export_tiles::run(cli, args),
+        Command::Lookup(args) => commands::lookup::run(cli, args),
+        Command::ImportAddresses(args) => commands::import_addresses::run(cli, args),
+        Command::Map(args) => commands::map::run(cli, args),
+        Command::Atlas(args) => commands::atlas::run(cli, args),
     }
 }

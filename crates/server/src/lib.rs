@@ -17,6 +17,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(routes::health::routes())
         .merge(routes::zones::routes())
+        .merge(routes::indicators::routes())
+        .merge(routes::lookup::routes())
+        .merge(routes::tiles::routes())
         .with_state(state)
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }

@@ -8,12 +8,45 @@ pub struct Snapshot {
     pub bundle: zones::Bundle,
     /// Short content version of the bundle, used in versioned URLs and ETags.
     pub version: String,
+    /// Point → IRIS/commune/ES/territoire index and the search (`lookup` crate).
+    pub lookup: lookup::Lookup,
+    /// The MVT pyramid of every level, gzip-compressed (`tiles` crate), built at load; the
+    /// error in French when it could not be built (tile routes then answer 500).
+    pub tiles: Result<tiles::Tileset, String>,
+    /// The computed indicators (bundle section), `None` when the bundle has none.
+    pub indicators: Option<indicators::IndicatorSet>,
 }
 
 impl Snapshot {
     pub fn new(bundle: zones::Bundle) -> Snapshot {
         let version = format!("{:016x}", content_hash(&bundle));
-        Snapshot { bundle, version }
+        let lookup = lookup::Lookup::new(&bundle);
+        let indicators = bundle
+            .section::<indicators::IndicatorSet>(indicators::SECTION)
+            .unwrap_or_else(|e| {
+                tracing::error!("indicateurs illisibles dans le paquet : {e}");
+                None
+            });
+        let tiles = tiles::TileOptions::from_env()
+            .and_then(|o| tiles::Tileset::build(&bundle, o))
+            .map_err(|e| {
+                tracing::error!("tuiles : {e}");
+                e.to_string()
+            });
+        Snapshot {
+            bundle,
+            version,
+            lookup,
+            tiles,
+            indicators,
+        }
+    }
+
+    /// A snapshot whose search also knows the town halls and the imported BAN addresses.
+    pub fn with_places(bundle: zones::Bundle, places: lookup::Places) -> Snapshot {
+        let mut s = Snapshot::new(bundle);
+        s.lookup.set_places(&s.bundle, places);
+        s
     }
 }
 

@@ -187,6 +187,25 @@ pub fn build(config: &Config, progress: &dyn Progress) -> Result<(Bundle, BuildR
         None => (Vec::new(), Vec::new()),
     };
 
+    // Neighbouring territories, for grey context on maps.
+    let mut context = Vec::new();
+    if let Some(c) = &config.context {
+        let path = config.data_path(&c.path);
+        let layer = source::read_layer(&path, &read_options(&c.encoding, &c.crs))
+            .map_err(|e| with_download_hint(e, &c.download))?
+            .into_crs(Crs::Lambert93)?;
+        sources.push(source_entry(&c.path, &path));
+        for f in &layer.features {
+            let code = layer.attribute(f, &c.code)?.to_string();
+            if code == config.code {
+                continue;
+            }
+            let geometry = oriented(f.geometry.clone());
+            context.push(QpvZone { code, name: layer.attribute(f, &c.name)?.to_string(), area_km2: geometry.unsigned_area() / 1e6, geometry });
+        }
+        timer.lap("contexte");
+    }
+
     if let Some(first) = diagnostics.iter().find(|d| d.severity == Severity::Error) {
         let all: Vec<String> = diagnostics
             .iter()
@@ -232,6 +251,7 @@ pub fn build(config: &Config, progress: &dyn Progress) -> Result<(Bundle, BuildR
         territoires: grouping.territoires,
         qpv: qpv_zones,
         qpv_overlay,
+        context,
         diagnostics,
         sections: BTreeMap::new(),
     };

@@ -24,7 +24,7 @@ use crate::qpv::{QpvOverlap, QpvZone};
 use crate::topology::Topology;
 
 pub const MAGIC: &[u8; 8] = b"OBSVBNDL";
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 const HEADER_LEN: usize = 8 + 4 + 8 + 32;
 
 /// Provenance and facts about a build.
@@ -54,6 +54,9 @@ pub struct Bundle {
     pub territoires: Vec<TerritoireEntry>,
     pub qpv: Vec<QpvZone>,
     pub qpv_overlay: Vec<QpvOverlap>,
+    /// Neighbouring territories for grey context on maps (Lambert-93), the territory itself
+    /// excluded.
+    pub context: Vec<QpvZone>,
     pub diagnostics: Vec<Diagnostic>,
     /// Sections added by higher crates (indicators…), each postcard-encoded under its name, so
     /// that one artefact holds everything while this crate knows nothing above it.
@@ -63,7 +66,10 @@ pub struct Bundle {
 impl Bundle {
     /// Store a section (replacing one of the same name).
     pub fn set_section<T: Serialize>(&mut self, name: &str, value: &T) -> Result<()> {
-        let bytes = postcard::to_stdvec(value).map_err(|e| Error::Bundle { path: PathBuf::new(), message: format!("section {name} : {e}") })?;
+        let bytes = postcard::to_stdvec(value).map_err(|e| Error::Bundle {
+            path: PathBuf::new(),
+            message: format!("section {name} : {e}"),
+        })?;
         self.sections.insert(name.to_string(), bytes);
         Ok(())
     }
@@ -72,7 +78,12 @@ impl Bundle {
     pub fn section<T: for<'de> Deserialize<'de>>(&self, name: &str) -> Result<Option<T>> {
         self.sections
             .get(name)
-            .map(|b| postcard::from_bytes(b).map_err(|e| Error::Bundle { path: PathBuf::new(), message: format!("section {name} : {e}") }))
+            .map(|b| {
+                postcard::from_bytes(b).map_err(|e| Error::Bundle {
+                    path: PathBuf::new(),
+                    message: format!("section {name} : {e}"),
+                })
+            })
             .transpose()
     }
 

@@ -24,6 +24,8 @@ pub struct Config {
     pub composition: CompositionFiles,
     pub communes_reference: Option<ReferenceSource>,
     pub qpv: Option<QpvSource>,
+    /// Neighbouring territories drawn as grey context on maps (not zones).
+    pub context: Option<ContextSource>,
     #[serde(default)]
     pub checks: Checks,
     /// Indicator catalogue (read by the indicators crate), relative to this file.
@@ -83,6 +85,17 @@ pub struct ReferenceSource {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QpvSource {
+    pub path: PathBuf,
+    pub code: String,
+    pub name: String,
+    pub encoding: Option<String>,
+    pub crs: Option<String>,
+    pub download: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextSource {
     pub path: PathBuf,
     pub code: String,
     pub name: String,

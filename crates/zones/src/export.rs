@@ -131,3 +131,14 @@ fn position(c: &Coord<f64>) -> Value {
     let round = |v: f64| (v * 1e7).round() / 1e7;
     json!([round(c.x), round(c.y)])
 }
+
+/// The neighbouring territories (grey context) as an RFC 7946 FeatureCollection.
+pub fn context_geojson(bundle: &Bundle) -> Result<Value> {
+    let mut features = Vec::with_capacity(bundle.context.len());
+    for c in &bundle.context {
+        let mut g = c.geometry.clone();
+        reproject_in_place(&mut g, Crs::Lambert93, Crs::Wgs84)?;
+        features.push(json!({ "type": "Feature", "properties": { "code": c.code, "name": c.name }, "geometry": multipolygon_json(&g) }));
+    }
+    Ok(json!({ "type": "FeatureCollection", "features": features }))
+}

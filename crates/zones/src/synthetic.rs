@@ -149,6 +149,7 @@ pub fn bundle(side: usize) -> crate::Bundle {
         territoires: grouping.territoires,
         qpv: Vec::new(),
         qpv_overlay: Vec::new(),
+        context: Vec::new(),
         diagnostics: a.diagnostics,
         sections: Default::default(),
     }

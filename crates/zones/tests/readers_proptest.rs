@@ -66,7 +66,7 @@ proptest! {
 
     #[test]
     fn bundle_reader_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
-        let mut b = b"OBSVBNDL\x02\x00\x00\x00".to_vec();
+        let mut b = b"OBSVBNDL\x03\x00\x00\x00".to_vec();
         b.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
         b.extend_from_slice(&[0u8; 32]);
         b.extend_from_slice(&bytes);

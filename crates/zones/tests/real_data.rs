@@ -17,6 +17,8 @@ fn counts_per_level() {
     let counts: Vec<usize> = Level::NESTED.iter().map(|&l| b.zones(l).len()).collect();
     assert_eq!(counts, vec![527, 47, 20, 7, 1]);
     assert_eq!(b.qpv.len(), 47);
+    let context: Vec<&str> = b.context.iter().map(|c| c.code.as_str()).collect();
+    assert_eq!(context, vec!["75", "77", "78", "91", "92", "93", "95"], "the other départements of Île-de-France");
 }
 
 #[test]

@@ -69,7 +69,12 @@ pub fn build(config: &Config, out: &Path, quiet: bool) -> Result<Bundle> {
     let (mut bundle, report) = zones::build(config, &bars)?;
     bars.finish();
     let indicators = match &config.indicators {
-        Some(catalogue) => Some(add_indicators(config, &config.config_path(catalogue), &mut bundle, out)?),
+        Some(catalogue) => Some(add_indicators(
+            config,
+            &config.config_path(catalogue),
+            &mut bundle,
+            out,
+        )?),
         None => None,
     };
     bundle
@@ -138,16 +143,30 @@ fn print_summary(
 }
 
 /// Compute the catalogue's indicators, store them in the bundle, write the join report beside it.
-fn add_indicators(config: &Config, catalogue_path: &Path, bundle: &mut Bundle, out: &Path) -> Result<indicators::IndicatorSet> {
+fn add_indicators(
+    config: &Config,
+    catalogue_path: &Path,
+    bundle: &mut Bundle,
+    out: &Path,
+) -> Result<indicators::IndicatorSet> {
     let catalogue = indicators::Catalogue::load(catalogue_path)?;
     let set = indicators::compute(&catalogue, bundle, &config.data_dir())?;
     bundle.set_section(indicators::SECTION, &set)?;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["source", "constat", "code", "ligne", "message"])?;
     for j in &set.joins {
-        w.write_record([j.source.as_str(), j.kind.as_str(), j.code.as_str(), &j.line.map(|l| l.to_string()).unwrap_or_default(), j.message.as_str()])?;
+        w.write_record([
+            j.source.as_str(),
+            j.kind.as_str(),
+            j.code.as_str(),
+            &j.line.map(|l| l.to_string()).unwrap_or_default(),
+            j.message.as_str(),
+        ])?;
     }
-    zones::bundle::write_atomic(&join_report_path(out), &w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?;
+    zones::bundle::write_atomic(
+        &join_report_path(out),
+        &w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?,
+    )?;
     Ok(set)
 }
 
@@ -157,16 +176,26 @@ pub fn join_report_path(bundle: &Path) -> PathBuf {
 }
 
 fn print_indicators_summary(set: &indicators::IndicatorSet, out: &Path) {
-    let mut by_kind: std::collections::BTreeMap<(&str, &str), usize> = std::collections::BTreeMap::new();
+    let mut by_kind: std::collections::BTreeMap<(&str, &str), usize> =
+        std::collections::BTreeMap::new();
     for j in &set.joins {
-        *by_kind.entry((j.source.as_str(), j.kind.as_str())).or_default() += 1;
+        *by_kind
+            .entry((j.source.as_str(), j.kind.as_str()))
+            .or_default() += 1;
     }
-    println!("indicateurs : {} indicateurs, {} valeurs (zones × millésimes)", set.indicators.len(), set.records.len());
+    println!(
+        "indicateurs : {} indicateurs, {} valeurs (zones × millésimes)",
+        set.indicators.len(),
+        set.records.len()
+    );
     for ((source, kind), n) in by_kind {
         println!("  jointure {source} : {n} × {}", kind.replace('_', " "));
     }
     if !set.joins.is_empty() {
-        println!("  détail des jointures : {}", join_report_path(out).display());
+        println!(
+            "  détail des jointures : {}",
+            join_report_path(out).display()
+        );
     }
     for n in &set.notes {
         println!("  note : {n}");

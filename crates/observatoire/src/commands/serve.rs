@@ -17,7 +17,7 @@ pub struct Args {
 
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let bundle = super::build::load_or_build(&cli.config_path(), cli.bundle.clone())?;
-    let state = server::state_from(bundle);
+    let state = super::lookup::server_state(cli, bundle);
     let runtime = tokio::runtime::Runtime::new().context("démarrage du serveur")?;
     eprintln!(
         "observatoire : carte servie sur http://{}/ (Ctrl-C pour arrêter)",

@@ -1,3 +1,6 @@
 //! One module per capability, each with `routes()` merged by `crate::router`.
 pub mod health;
+pub mod indicators;
+pub mod lookup;
+pub mod tiles;
 pub mod zones;
