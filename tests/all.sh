@@ -12,6 +12,11 @@ if [ ! -f "$data/iris-94-shp/map_iris.shp" ]; then
   exit 1
 fi
 
+# Independent readers used by the tests (PyPI): PMTiles and MVT decoders for export-tiles.
+if ! python3 -c 'import pmtiles, mapbox_vector_tile' 2>/dev/null; then
+  python3 -m pip install --quiet pmtiles mapbox-vector-tile
+fi
+
 # Property tests: a few hundred cases per parser here; `just fuzz` runs 10,000.
 export PROPTEST_CASES="${PROPTEST_CASES:-256}"
 cargo test --workspace --no-fail-fast
