@@ -17,6 +17,17 @@ if ! python3 -c 'import pmtiles, mapbox_vector_tile' 2>/dev/null; then
   python3 -m pip install --quiet pmtiles mapbox-vector-tile
 fi
 
+# poppler-utils (Debian) opens, renders and reads back the PDF maps of the carto tests
+# (pdftoppm, pdftotext, pdfinfo, pdffonts): installed when missing, otherwise the run fails.
+if ! command -v pdftoppm >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "ERREUR : poppler-utils absent et installation impossible ici : installez-le (Debian : apt-get install -y poppler-utils)." >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils >/dev/null
+fi
+
 # Property tests: a few hundred cases per parser here; `just fuzz` runs 10,000.
 export PROPTEST_CASES="${PROPTEST_CASES:-256}"
 cargo test --workspace --no-fail-fast

@@ -38,8 +38,14 @@ fn main() {
     println!("cargo:rerun-if-env-changed=OBSERVATOIRE_MAPLIBRE_DIST");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=assets/map");
-    println!("cargo:rerun-if-changed={}", root.join("package.json").display());
-    println!("cargo:rerun-if-changed={}", root.join("package-lock.json").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("package.json").display()
+    );
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("package-lock.json").display()
+    );
 
     let wanted = pinned_version(&root);
     let dist = match std::env::var_os("OBSERVATOIRE_MAPLIBRE_DIST") {
@@ -65,8 +71,10 @@ fn main() {
         let hash = format!("{:016x}", fnv1a(&bytes));
         let raw = out.join(name);
         let gz = out.join(format!("{name}.gz"));
-        std::fs::write(&raw, &bytes).unwrap_or_else(|e| panic!("écriture de {}: {e}", raw.display()));
-        std::fs::write(&gz, gzip(&bytes)).unwrap_or_else(|e| panic!("écriture de {}: {e}", gz.display()));
+        std::fs::write(&raw, &bytes)
+            .unwrap_or_else(|e| panic!("écriture de {}: {e}", raw.display()));
+        std::fs::write(&gz, gzip(&bytes))
+            .unwrap_or_else(|e| panic!("écriture de {}: {e}", gz.display()));
         writeln!(
             table,
             "    Asset {{ name: {name:?}, content_type: {content_type:?}, hash: {hash:?}, \

@@ -78,7 +78,12 @@ fn level_title(level: Level) -> &'static str {
 }
 
 /// Draw the atlas.
-pub fn render(bundle: &Bundle, set: &IndicatorSet, ctx: &Context, spec: &AtlasSpec) -> Result<Atlas> {
+pub fn render(
+    bundle: &Bundle,
+    set: &IndicatorSet,
+    ctx: &Context,
+    spec: &AtlasSpec,
+) -> Result<Atlas> {
     if !matches!(spec.level, Level::Es | Level::Territoire) {
         return Err(Error::Atlas(format!(
             "niveau « {} » : l'atlas se fait par es ou par territoire",
@@ -95,7 +100,9 @@ pub fn render(bundle: &Bundle, set: &IndicatorSet, ctx: &Context, spec: &AtlasSp
         spec.indicators.clone()
     };
     if ids.is_empty() {
-        return Err(Error::Atlas("aucun indicateur : précisez --indicators".into()));
+        return Err(Error::Atlas(
+            "aucun indicateur : précisez --indicators".into(),
+        ));
     }
     if ids.len() > MAX_INDICATORS {
         return Err(Error::Atlas(format!(
@@ -111,27 +118,32 @@ pub fn render(bundle: &Bundle, set: &IndicatorSet, ctx: &Context, spec: &AtlasSp
         let legend = if ind.kind == Kind::Count {
             None
         } else {
-            [Level::Iris, Level::Commune, spec.level].iter().find_map(|&l| {
-                classes::legend(
-                    set,
-                    l,
-                    id,
-                    Some(year),
-                    &ClassSpec::Method {
-                        method: "quantiles".into(),
-                        k: Some(5),
-                    },
-                    None,
-                    spec.internal,
-                )
-                .ok()
-            })
+            [Level::Iris, Level::Commune, spec.level]
+                .iter()
+                .find_map(|&l| {
+                    classes::legend(
+                        set,
+                        l,
+                        id,
+                        Some(year),
+                        &ClassSpec::Method {
+                            method: "quantiles".into(),
+                            k: Some(5),
+                        },
+                        None,
+                        spec.internal,
+                    )
+                    .ok()
+                })
         };
         themes.push(Theme { ind, year, legend });
     }
     let zones_list = bundle.zones(spec.level);
     if zones_list.is_empty() {
-        return Err(Error::Atlas(format!("aucune zone au niveau {}", spec.level.key())));
+        return Err(Error::Atlas(format!(
+            "aucune zone au niveau {}",
+            spec.level.key()
+        )));
     }
     let territory = bundle
         .zones(Level::Departement)
@@ -140,12 +152,18 @@ pub fn render(bundle: &Bundle, set: &IndicatorSet, ctx: &Context, spec: &AtlasSp
     let simplifier = Simplifier::new(&bundle.topology);
     // The finest scale of the atlas (small maps of one zone) sets one tolerance for all.
     let arcs = simplifier.at(4.0);
-    let title = format!("Atlas des {} — {}", level_title(spec.level), bundle.meta.name);
+    let title = format!(
+        "Atlas des {} — {}",
+        level_title(spec.level),
+        bundle.meta.name
+    );
     let total = zones_list.len() + 2;
     let mut pages = Vec::with_capacity(total);
     pages.push(AtlasPage {
         name: "00-couverture".into(),
-        svg: cover(bundle, set, ctx, spec, &themes, &arcs, territory, &title, total)?,
+        svg: cover(
+            bundle, set, ctx, spec, &themes, &arcs, territory, &title, total,
+        )?,
         zone: None,
     });
     let zone_pages: Vec<Result<AtlasPage>> = {
@@ -156,7 +174,18 @@ pub fn render(bundle: &Bundle, set: &IndicatorSet, ctx: &Context, spec: &AtlasSp
             .map(|(i, z)| {
                 Ok(AtlasPage {
                     name: format!("{:02}-{}", i + 1, z.code),
-                    svg: zone_page(bundle, set, ctx, spec, &themes, &arcs, territory, z, i + 2, total)?,
+                    svg: zone_page(
+                        bundle,
+                        set,
+                        ctx,
+                        spec,
+                        &themes,
+                        &arcs,
+                        territory,
+                        z,
+                        i + 2,
+                        total,
+                    )?,
                     zone: Some(z.code.clone()),
                 })
             })
@@ -189,7 +218,13 @@ impl Sheet {
     fn new(page: &Page, title: &str) -> Sheet {
         let (w, h) = (page.width_pt(), page.height_pt());
         let mut svg = Svg::new(w, h, title);
-        svg.rect(0.0, 0.0, w, h, &format!("id=\"background\" fill=\"{}\"", draw::BACKGROUND));
+        svg.rect(
+            0.0,
+            0.0,
+            w,
+            h,
+            &format!("id=\"background\" fill=\"{}\"", draw::BACKGROUND),
+        );
         Sheet {
             svg,
             m: (10.0 * PT_PER_MM).min(0.05 * w.min(h)),
@@ -212,14 +247,29 @@ impl Sheet {
         let mut y = m;
         self.svg.layer("title", "Titre");
         let tl = font::wrap(title, ts.size, Weight::Bold, iw);
-        self.svg.text_lines(m, y + ts.size * font::cap_height(), &tl, ts.size * 1.2, &ts, "id=\"title-text\"");
+        self.svg.text_lines(
+            m,
+            y + ts.size * font::cap_height(),
+            &tl,
+            ts.size * 1.2,
+            &ts,
+            "id=\"title-text\"",
+        );
         y += ts.size * 1.2 * tl.len() as f64;
         let sl = font::wrap(subtitle, ss.size, Weight::Regular, iw);
-        self.svg.text_lines(m, y + ss.size, &sl, ss.size * 1.25, &ss, "id=\"subtitle\"");
+        self.svg
+            .text_lines(m, y + ss.size, &sl, ss.size * 1.25, &ss, "id=\"subtitle\"");
         y += ss.size * 1.25 * sl.len() as f64 + 2.0 * f;
         if warning {
             let wl = font::wrap(ILLUSTRATIVE, ws.size, Weight::Regular, iw);
-            self.svg.text_lines(m, y + ws.size, &wl, ws.size * 1.2, &ws, "id=\"illustrative\"");
+            self.svg.text_lines(
+                m,
+                y + ws.size,
+                &wl,
+                ws.size * 1.2,
+                &ws,
+                "id=\"illustrative\"",
+            );
             y += ws.size * 1.2 * wl.len() as f64;
         }
         self.svg.close();
@@ -232,11 +282,23 @@ impl Sheet {
         let st = TextStyle::new(6.0 * f).fill(draw::MUTED);
         let num = format!("{page_no} / {total}");
         let nw = st.width(&num);
-        let lines = font::wrap(text, st.size, Weight::Regular, self.inner_w() - nw - 12.0 * f);
+        let lines = font::wrap(
+            text,
+            st.size,
+            Weight::Regular,
+            self.inner_w() - nw - 12.0 * f,
+        );
         let hgt = st.size * 1.25 * lines.len() as f64;
         let y = self.h - self.m - hgt;
         self.svg.layer("source", "Sources");
-        self.svg.text_lines(self.m, y + st.size, &lines, st.size * 1.25, &st, "id=\"source-text\"");
+        self.svg.text_lines(
+            self.m,
+            y + st.size,
+            &lines,
+            st.size * 1.25,
+            &st,
+            "id=\"source-text\"",
+        );
         self.svg.text(
             self.w - self.m,
             y + st.size,
@@ -289,7 +351,15 @@ fn panel(
     let f = frame.rect.w / 260.0;
     draw::clip(svg, &format!("{id}-clip"), frame.rect);
     svg.group(id, &format!("clip-path=\"url(#{id}-clip)\""));
-    draw::context(svg, &format!("{id}-context"), frame, ctx, &bundle.meta.code, None, &[]);
+    draw::context(
+        svg,
+        &format!("{id}-context"),
+        frame,
+        ctx,
+        &bundle.meta.code,
+        None,
+        &[],
+    );
     let zones = bundle.zones(level);
     let fills: Vec<(String, Option<usize>)> = zones.iter().map(fill).collect();
     draw::choropleth(
@@ -297,22 +367,50 @@ fn panel(
         &format!("{id}-zones"),
         frame,
         arcs,
-        zones.iter().zip(&fills).map(|(z, (c, k))| (z, c.as_str(), *k)),
+        zones
+            .iter()
+            .zip(&fills)
+            .map(|(z, (c, k))| (z, c.as_str(), *k)),
     );
     let bw = if level == Level::Iris { 0.25 } else { 0.5 };
-    draw::borders(svg, &format!("{id}-borders"), "Limites", frame, arcs, zones.iter().map(|z| &z.geometry), draw::ZONE_STROKE, bw * f.clamp(0.6, 1.5));
+    draw::borders(
+        svg,
+        &format!("{id}-borders"),
+        "Limites",
+        frame,
+        arcs,
+        zones.iter().map(|z| &z.geometry),
+        draw::ZONE_STROKE,
+        bw * f.clamp(0.6, 1.5),
+    );
     if let Some(t) = bundle.zones(Level::Departement).first() {
-        draw::borders(svg, &format!("{id}-territory"), "Département", frame, arcs, std::iter::once(&t.geometry), draw::TERRITORY_STROKE, 0.7);
+        draw::borders(
+            svg,
+            &format!("{id}-territory"),
+            "Département",
+            frame,
+            arcs,
+            std::iter::once(&t.geometry),
+            draw::TERRITORY_STROKE,
+            0.7,
+        );
     }
     if let Some(z) = focus {
         draw::highlight(svg, &format!("{id}-highlight"), frame, arcs, z, 1.2);
     }
     svg.close();
-    svg.rect(frame.rect.x, frame.rect.y, frame.rect.w, frame.rect.h, "fill=\"none\" stroke=\"#8c8c8c\" stroke-width=\"0.5\"");
+    svg.rect(
+        frame.rect.x,
+        frame.rect.y,
+        frame.rect.w,
+        frame.rect.h,
+        "fill=\"none\" stroke=\"#8c8c8c\" stroke-width=\"0.5\"",
+    );
 }
 
 fn zone_box(arcs: &Arcs, z: &Zone) -> Result<([f64; 2], [f64; 2])> {
-    bbox(&arcs.rings(&z.geometry)).ok_or_else(|| Error::Render(format!("zone {} sans contour", z.code)))
+    bbox(&arcs.rings(&z.geometry))
+        .ok_or_else(|| Error::Render(format!("zone {} sans contour", z.code)))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -332,7 +430,12 @@ fn cover(
     let zones_list = bundle.zones(spec.level);
     let y = s.header(
         title,
-        &format!("Portraits de territoire · {} {} · {}", zones_list.len(), level_title(spec.level), bundle.meta.name),
+        &format!(
+            "Portraits de territoire · {} {} · {}",
+            zones_list.len(),
+            level_title(spec.level),
+            bundle.meta.name
+        ),
         bundle.meta.illustrative_composition,
     );
     let bottom = s.footer(&sources_text(bundle, set, themes), 1, total);
@@ -344,24 +447,77 @@ fn cover(
     let contents_h = 14.0 * f + rows as f64 * row;
     let map_h = (bottom - y - contents_h - notes_h - 10.0 * f).max(80.0);
     if map_h <= 80.0 && bottom - y < 200.0 {
-        return Err(Error::PageTooSmall("la couverture de l'atlas ne tient pas sur cette page".into()));
+        return Err(Error::PageTooSmall(
+            "la couverture de l'atlas ne tient pas sur cette page".into(),
+        ));
     }
     let (min, max) = zone_box(arcs, territory)?;
     let frame = Frame::fit(Rect::new(m, y, iw, map_h), min, max, 0.03).shrink_to(min, max, 0.03);
-    let frame = Frame { rect: Rect::new(m + (iw - frame.rect.w) / 2.0, frame.rect.y, frame.rect.w, frame.rect.h), ..frame };
+    let frame = Frame {
+        rect: Rect::new(
+            m + (iw - frame.rect.w) / 2.0,
+            frame.rect.y,
+            frame.rect.w,
+            frame.rect.h,
+        ),
+        ..frame
+    };
     let frame = Frame::fit(frame.rect, min, max, 0.03);
-    let palette = indicators::palette::colors("Blues", 7).unwrap_or_default();
+    // Territoires are categories, not an order: light qualitative tints (ColorBrewer Set3).
+    let palette: Vec<String> = [
+        "#8dd3c7", "#ffffb3", "#bebada", "#fdb462", "#80b1d3", "#b3de69", "#fccde5", "#d9d9d9",
+        "#bc80bd", "#ccebc5",
+    ]
+    .iter()
+    .map(|c| c.to_string())
+    .collect();
     let lvl = spec.level;
     let fill = |z: &Zone| -> (String, Option<usize>) {
-        let i = zones_list.iter().position(|x| x.code == z.code).unwrap_or(0);
+        let i = zones_list
+            .iter()
+            .position(|x| x.code == z.code)
+            .unwrap_or(0);
         // Territoires in alternating light tints; ES by their territoire.
-        let key = if lvl == Level::Es { z.parent(Level::Territoire).unwrap_or("") } else { z.code.as_str() };
-        let t = bundle.zones(Level::Territoire).iter().position(|x| x.code == key).unwrap_or(i);
-        (palette.get(t % palette.len().max(1)).cloned().unwrap_or_else(|| NEIGHBOUR.into()), None)
+        let key = if lvl == Level::Es {
+            z.parent(Level::Territoire).unwrap_or("")
+        } else {
+            z.code.as_str()
+        };
+        let t = bundle
+            .zones(Level::Territoire)
+            .iter()
+            .position(|x| x.code == key)
+            .unwrap_or(i);
+        (
+            palette
+                .get(t % palette.len().max(1))
+                .cloned()
+                .unwrap_or_else(|| NEIGHBOUR.into()),
+            None,
+        )
     };
-    panel(&mut s.svg, "cover-map", &frame, bundle, arcs, ctx, spec.level, &fill, None);
+    panel(
+        &mut s.svg,
+        "cover-map",
+        &frame,
+        bundle,
+        arcs,
+        ctx,
+        spec.level,
+        &fill,
+        None,
+    );
     if lvl == Level::Es {
-        draw::borders(&mut s.svg, "cover-territoires", "Territoires", &frame, arcs, bundle.zones(Level::Territoire).iter().map(|z| &z.geometry), draw::TERRITORY_STROKE, 1.0);
+        draw::borders(
+            &mut s.svg,
+            "cover-territoires",
+            "Territoires",
+            &frame,
+            arcs,
+            bundle.zones(Level::Territoire).iter().map(|z| &z.geometry),
+            draw::TERRITORY_STROKE,
+            1.0,
+        );
     }
     let st = labels::style();
     let cands: Vec<Candidate> = zones_list
@@ -380,7 +536,8 @@ fn cover(
     // Contents.
     let mut cy = frame.rect.bottom() + 10.0 * f;
     s.svg.layer("contents", "Sommaire");
-    s.svg.text(m, cy + 8.0 * f, "Sommaire", &TextStyle::new(9.0 * f).bold());
+    s.svg
+        .text(m, cy + 8.0 * f, "Sommaire", &TextStyle::new(9.0 * f).bold());
     cy += 14.0 * f;
     let colw = iw / 2.0;
     let ts = TextStyle::new(7.0 * f);
@@ -389,13 +546,22 @@ fn cover(
         let x = m + c as f64 * colw;
         let yy = cy + r as f64 * row + 7.0 * f;
         s.svg.text(x, yy, &format!("{}  {}", z.code, z.name), &ts);
-        s.svg.text(x + colw - 12.0 * f, yy, &format!("{}", i + 2), &ts.clone().anchor(Anchor::End));
+        s.svg.text(
+            x + colw - 12.0 * f,
+            yy,
+            &format!("{}", i + 2),
+            &ts.clone().anchor(Anchor::End),
+        );
     }
     s.svg.close();
     cy += rows as f64 * row + 8.0 * f;
     let mut notes = vec![format!(
         "Indicateurs : {}.",
-        themes.iter().map(|t| format!("{} ({})", t.ind.label, t.year)).collect::<Vec<_>>().join(" ; ")
+        themes
+            .iter()
+            .map(|t| format!("{} ({})", t.ind.label, t.year))
+            .collect::<Vec<_>>()
+            .join(" ; ")
     )];
     notes.push(format!(
         "Chaque page situe la zone, cartographie les indicateurs par IRIS (classes communes à tout le département : quantiles, 5 classes) et compare ses valeurs au département, à la région {} et à la France. Définitions et sources en dernière page.",
@@ -407,12 +573,17 @@ fn cover(
     let ns = TextStyle::new(7.0 * f).fill(draw::TEXT);
     s.svg.layer("notes", "Notes");
     for (i, n) in notes.iter().enumerate() {
-        let style = if i == 2 { TextStyle::new(7.5 * f).bold().fill(draw::WARNING) } else { ns.clone() };
+        let style = if i == 2 {
+            TextStyle::new(7.5 * f).bold().fill(draw::WARNING)
+        } else {
+            ns.clone()
+        };
         let lines = font::wrap(n, style.size, style.weight, iw);
         if cy + style.size * 1.25 * lines.len() as f64 > bottom {
             break;
         }
-        s.svg.text_lines(m, cy + style.size, &lines, style.size * 1.25, &style, "");
+        s.svg
+            .text_lines(m, cy + style.size, &lines, style.size * 1.25, &style, "");
         cy += style.size * 1.25 * lines.len() as f64 + 3.0 * f;
     }
     s.svg.close();
@@ -459,7 +630,13 @@ fn gap_text(r: Option<&Record>, ind: &indicators::Indicator) -> String {
         _ => r
             .gap_departement(ind.kind)
             .map(|g| {
-                let unit = if ind.unit == "%" { " pt".to_string() } else if ind.unit.is_empty() { String::new() } else { format!("\u{a0}{}", ind.unit) };
+                let unit = if ind.unit == "%" {
+                    " pt".to_string()
+                } else if ind.unit.is_empty() {
+                    String::new()
+                } else {
+                    format!("\u{a0}{}", ind.unit)
+                };
                 format!("{}{unit}", signed(g, ind.decimals))
             })
             .unwrap_or_else(|| "—".into()),
@@ -497,13 +674,23 @@ fn zone_page(
     let subtitle = match (spec.level, parent) {
         (Level::Es, Some(t)) => format!("{} · {} · {}", zone.code, t.name, bundle.meta.name),
         _ => {
-            let n = bundle.zones(Level::Es).iter().filter(|e| e.parent(Level::Territoire) == Some(zone.code.as_str())).count();
-            format!("{} · {n} Espaces de Solidarité · {}", zone.code, bundle.meta.name)
+            let n = bundle
+                .zones(Level::Es)
+                .iter()
+                .filter(|e| e.parent(Level::Territoire) == Some(zone.code.as_str()))
+                .count();
+            format!(
+                "{} · {n} Espaces de Solidarité · {}",
+                zone.code, bundle.meta.name
+            )
         }
     };
     let top = s.header(&zone.name, &subtitle, bundle.meta.illustrative_composition);
     let bottom = s.footer(&sources_text(bundle, set, themes), page_no, total);
-    s.svg.raw(&format!("<metadata id=\"zone\" data-code=\"{}\"/>", escape(&zone.code)));
+    s.svg.raw(&format!(
+        "<metadata id=\"zone\" data-code=\"{}\"/>",
+        escape(&zone.code)
+    ));
 
     // Row 1: situation map and facts.
     let row1_h = (bottom - top) * 0.24;
@@ -517,16 +704,26 @@ fn zone_page(
     let fill = |z: &Zone| -> (String, Option<usize>) {
         let c = if z.code == zone.code {
             ACCENT
-        } else if ctx_level == Level::Es && z.parent(Level::Territoire) == zone.parent(Level::Territoire) {
-            NEIGHBOUR
-        } else if ctx_level == Level::Territoire {
+        } else if ctx_level == Level::Territoire
+            || z.parent(Level::Territoire) == zone.parent(Level::Territoire)
+        {
             NEIGHBOUR
         } else {
             OTHER
         };
         (c.to_string(), None)
     };
-    panel(&mut s.svg, "situation", &loc, bundle, arcs, ctx, ctx_level, &fill, Some(zone));
+    panel(
+        &mut s.svg,
+        "situation",
+        &loc,
+        bundle,
+        arcs,
+        ctx,
+        ctx_level,
+        &fill,
+        Some(zone),
+    );
     let st = labels::style();
     let cands: Vec<Candidate> = bundle
         .zones(ctx_level)
@@ -550,34 +747,62 @@ fn zone_page(
     let mut communes: Vec<(String, bool)> = Vec::new();
     let iris = bundle.zones(Level::Iris);
     for &i in &zone.iris {
-        if let Some(c) = iris.get(i as usize).and_then(|z| z.parent(Level::Commune)) {
-            if !communes.iter().any(|(x, _)| x == c) {
-                let whole = bundle.zones(Level::Commune).iter().find(|z| z.code == c).map(|cz| cz.iris.iter().all(|j| zone.iris.contains(j))).unwrap_or(true);
-                communes.push((c.to_string(), whole));
-            }
+        if let Some(c) = iris.get(i as usize).and_then(|z| z.parent(Level::Commune))
+            && !communes.iter().any(|(x, _)| x == c)
+        {
+            let whole = bundle
+                .zones(Level::Commune)
+                .iter()
+                .find(|z| z.code == c)
+                .map(|cz| cz.iris.iter().all(|j| zone.iris.contains(j)))
+                .unwrap_or(true);
+            communes.push((c.to_string(), whole));
         }
     }
     let commune_names: Vec<String> = communes
         .iter()
         .map(|(c, whole)| {
-            let n = bundle.zones(Level::Commune).iter().find(|z| &z.code == c).map(|z| z.name.clone()).unwrap_or_else(|| c.clone());
-            if *whole { n } else { format!("{n} (en partie)") }
+            let n = bundle
+                .zones(Level::Commune)
+                .iter()
+                .find(|z| &z.code == c)
+                .map(|z| z.name.clone())
+                .unwrap_or_else(|| c.clone());
+            if *whole {
+                n
+            } else {
+                format!("{n} (en partie)")
+            }
         })
         .collect();
     let mut facts: Vec<(String, String)> = vec![
         ("Communes".into(), commune_names.join(", ")),
-        ("Surface".into(), format!("{} km²", indicators::format::number(zone.area_km2, 1))),
+        (
+            "Surface".into(),
+            format!("{} km²", indicators::format::number(zone.area_km2, 1)),
+        ),
         ("IRIS".into(), zone.iris.len().to_string()),
     ];
-    if let Some(pop) = set.select(spec.level, Some("population_15_64"), None, spec.internal).find(|r| r.code == zone.code).and_then(|r| r.value.map(|v| (v, r.year))) {
-        facts.push((format!("Population de 15 à 64 ans ({})", pop.1), indicators::format::number(pop.0, 0)));
+    if let Some(pop) = set
+        .select(spec.level, Some("population_15_64"), None, spec.internal)
+        .find(|r| r.code == zone.code)
+        .and_then(|r| r.value.map(|v| (v, r.year)))
+    {
+        facts.push((
+            format!("Population de 15 à 64 ans ({})", pop.1),
+            indicators::format::number(pop.0, 0),
+        ));
     }
-    if spec.level == Level::Es {
-        if let Some(e) = bundle.es_directory.iter().find(|e| e.code == zone.code) {
-            let tag = if bundle.meta.illustrative_composition { " (annuaire illustratif)" } else { "" };
-            facts.push((format!("Adresse{tag}"), e.address.clone()));
-            facts.push(("Horaires".into(), e.hours.clone()));
-        }
+    if spec.level == Level::Es
+        && let Some(e) = bundle.es_directory.iter().find(|e| e.code == zone.code)
+    {
+        let tag = if bundle.meta.illustrative_composition {
+            " (annuaire illustratif)"
+        } else {
+            ""
+        };
+        facts.push((format!("Adresse{tag}"), e.address.clone()));
+        facts.push(("Horaires".into(), e.hours.clone()));
     }
     s.svg.layer("facts", "Repères");
     let mut fy = top;
@@ -592,8 +817,14 @@ fn zone_page(
         let first = lines[0].clone();
         let kw = ks.width(&format!("{k} :"));
         s.svg.text(fx, fy + vs.size, &format!("{k} :"), &ks);
-        s.svg.text(fx + kw + vs.width(" "), fy + vs.size, first.strip_prefix(&format!("{k} : ")).unwrap_or(&first), &vs);
-        s.svg.text_lines(fx, fy + vs.size * 2.3, &lines[1..], vs.size * 1.3, &vs, "");
+        s.svg.text(
+            fx + kw + vs.width(" "),
+            fy + vs.size,
+            first.strip_prefix(&format!("{k} : ")).unwrap_or(&first),
+            &vs,
+        );
+        s.svg
+            .text_lines(fx, fy + vs.size * 2.3, &lines[1..], vs.size * 1.3, &vs, "");
         fy += vs.size * 1.3 * lines.len() as f64 + 3.0 * f;
     }
     s.svg.close();
@@ -616,7 +847,10 @@ fn zone_page(
         let cw = (iw - gap * (cols - 1) as f64) / cols as f64;
         let ch = (grid_h - gap * (rows - 1) as f64) / rows as f64;
         let (zmin, zmax) = zone_box(arcs, zone)?;
-        let names = RefNames { departement: bundle.meta.name.clone(), region: set.region_name.clone() };
+        let names = RefNames {
+            departement: bundle.meta.name.clone(),
+            region: set.region_name.clone(),
+        };
         for (i, t) in mapped.iter().enumerate() {
             let lg = t.legend.as_ref().expect("mapped themes have a legend");
             let (c, r) = (i % cols, i / cols);
@@ -624,18 +858,39 @@ fn zone_page(
             let y = grid_top + r as f64 * (ch + gap);
             let id = format!("m{}", i + 1);
             let ts = TextStyle::new(7.2 * f).bold();
-            let tl = font::wrap(&format!("{} ({})", t.ind.label, t.year), ts.size, Weight::Bold, cw);
+            let tl = font::wrap(
+                &format!("{} ({})", t.ind.label, t.year),
+                ts.size,
+                Weight::Bold,
+                cw,
+            );
             s.svg.layer(&format!("{id}-title"), &t.ind.label);
-            s.svg.text_lines(x, y + ts.size, &tl, ts.size * 1.15, &ts, "");
+            s.svg
+                .text_lines(x, y + ts.size, &tl, ts.size * 1.15, &ts, "");
             s.svg.close();
             let th = ts.size * 1.15 * tl.len() as f64 + 3.0 * f;
-            let lstyle = LegendStyle { orientation: Orientation::Horizontal, f: 0.8 * f, max_width: cw, counts: false, references: true, title: false };
-            let (_, lh) = draw::legend(None, &format!("{id}-legend"), lg, &names, lstyle, 0.0, 0.0)?;
+            let lstyle = LegendStyle {
+                orientation: Orientation::Horizontal,
+                f: 0.8 * f,
+                max_width: cw,
+                counts: false,
+                references: true,
+                title: false,
+            };
+            // The tallest legend sets every cell's map height: the small maps align.
+            let mut lh: f64 = 0.0;
+            for t in &mapped {
+                if let Some(l) = &t.legend {
+                    lh = lh.max(draw::legend(None, "m", l, &names, lstyle, 0.0, 0.0)?.1);
+                }
+            }
             let mh = ch - th - lh - 4.0 * f;
             if mh < 40.0 {
                 return Err(Error::PageTooSmall(format!(
                     "les {} cartes de l'atlas ne tiennent pas sur la page ({:.0} × {:.0} mm) : moins d'indicateurs ou une page plus grande",
-                    mapped.len(), spec.page.width_mm, spec.page.height_mm
+                    mapped.len(),
+                    spec.page.width_mm,
+                    spec.page.height_mm
                 )));
             }
             let frame = Frame::fit(Rect::new(x, y + th, cw, mh), zmin, zmax, 0.1);
@@ -644,15 +899,33 @@ fn zone_page(
                 let k = lg.class_of.get(&z.code).copied().flatten();
                 (lg.color_of(&z.code).to_string(), k)
             };
-            panel(&mut s.svg, &id, &frame, bundle, arcs, ctx, lvl, &fill, Some(zone));
+            panel(
+                &mut s.svg,
+                &id,
+                &frame,
+                bundle,
+                arcs,
+                ctx,
+                lvl,
+                &fill,
+                Some(zone),
+            );
             s.svg.layer(&format!("{id}-key"), "Légende");
-            draw::legend(Some(&mut s.svg), &format!("{id}-legend"), lg, &names, lstyle, x, y + th + mh + 4.0 * f)?;
+            draw::legend(
+                Some(&mut s.svg),
+                &format!("{id}-legend"),
+                lg,
+                &names,
+                lstyle,
+                x,
+                y + th + mh + 4.0 * f,
+            )?;
             s.svg.close();
         }
     }
 
     // The table.
-    let short = if spec.level == Level::Es { zone.code.clone() } else { zone.code.clone() };
+    let short = zone.code.clone();
     let headers = [
         "Indicateur".to_string(),
         short,
@@ -664,15 +937,32 @@ fn zone_page(
     ];
     let label_w = iw * 0.32;
     let other_w = (iw - label_w) / 6.0;
-    let col_x = |j: usize| if j == 0 { m } else { m + label_w + other_w * (j - 1) as f64 };
+    let col_x = |j: usize| {
+        if j == 0 {
+            m
+        } else {
+            m + label_w + other_w * (j - 1) as f64
+        }
+    };
     s.svg.layer("table", "Tableau des valeurs");
     let hs = TextStyle::new(6.3 * f).bold();
     s.svg.rect(m, table_y, iw, head_h, "fill=\"#e8eef3\"");
     for (j, h) in headers.iter().enumerate() {
         let w = if j == 0 { label_w } else { other_w } - 6.0 * f;
         let lines = font::wrap(h, hs.size, Weight::Bold, w);
-        let (x, style) = if j == 0 { (col_x(0) + 3.0 * f, hs.clone()) } else { (col_x(j) + other_w - 3.0 * f, hs.clone().anchor(Anchor::End)) };
-        s.svg.text_lines(x, table_y + 3.0 * f + hs.size, &lines, hs.size * 1.15, &style, "");
+        let (x, style) = if j == 0 {
+            (col_x(0) + 3.0 * f, hs.clone())
+        } else {
+            (col_x(j) + other_w - 3.0 * f, hs.clone().anchor(Anchor::End))
+        };
+        s.svg.text_lines(
+            x,
+            table_y + 3.0 * f + hs.size,
+            &lines,
+            hs.size * 1.15,
+            &style,
+            "",
+        );
     }
     let cs = TextStyle::new(6.3 * f);
     let mut any_approx = false;
@@ -681,9 +971,13 @@ fn zone_page(
         if i % 2 == 1 {
             s.svg.rect(m, ry, iw, row_h, "fill=\"#f5f5f5\"");
         }
-        let rec = set.select(spec.level, Some(&t.ind.id), Some(t.year), spec.internal).find(|r| r.code == zone.code);
+        let rec = set
+            .select(spec.level, Some(&t.ind.id), Some(t.year), spec.internal)
+            .find(|r| r.code == zone.code);
         any_approx |= rec.is_some_and(|r| r.approximation);
-        let refs = rec.map(|r| (r.ref_departement, r.ref_region, r.ref_france)).unwrap_or((None, None, None));
+        let refs = rec
+            .map(|r| (r.ref_departement, r.ref_region, r.ref_france))
+            .unwrap_or((None, None, None));
         let cells = [
             format!("{} ({})", t.ind.label, t.year),
             value_text(rec, t.ind),
@@ -699,12 +993,26 @@ fn zone_page(
                 // Long labels are cut to the column, the full label is on the definitions page.
                 let mut text = c.clone();
                 while cs.width(&text) > label_w - 6.0 * f && text.chars().count() > 4 {
-                    text = format!("{}…", text.chars().take(text.chars().count() - 2).collect::<String>());
+                    text = format!(
+                        "{}…",
+                        text.chars()
+                            .take(text.chars().count() - 2)
+                            .collect::<String>()
+                    );
                 }
                 s.svg.text(col_x(0) + 3.0 * f, base, &text, &cs);
             } else {
-                let style = if j == 1 { cs.clone().bold() } else { cs.clone() };
-                s.svg.text(col_x(j) + other_w - 3.0 * f, base, c, &style.anchor(Anchor::End));
+                let style = if j == 1 {
+                    cs.clone().bold()
+                } else {
+                    cs.clone()
+                };
+                s.svg.text(
+                    col_x(j) + other_w - 3.0 * f,
+                    base,
+                    c,
+                    &style.anchor(Anchor::End),
+                );
             }
         }
     }
@@ -714,17 +1022,38 @@ fn zone_page(
     }
     let ns = TextStyle::new(5.8 * f).italic().fill(draw::MUTED);
     let lines = font::wrap(&note, ns.size, Weight::Regular, iw);
-    s.svg.text_lines(m, table_y + head_h + row_h * themes.len() as f64 + ns.size + 3.0 * f, &lines, ns.size * 1.2, &ns, "");
+    s.svg.text_lines(
+        m,
+        table_y + head_h + row_h * themes.len() as f64 + ns.size + 3.0 * f,
+        &lines,
+        ns.size * 1.2,
+        &ns,
+        "",
+    );
     s.svg.close();
     let _ = level_phrase(spec.level);
     Ok(s.svg.finish())
 }
 
-fn definitions(bundle: &Bundle, set: &IndicatorSet, spec: &AtlasSpec, themes: &[Theme<'_>], total: usize) -> Result<String> {
+fn definitions(
+    bundle: &Bundle,
+    set: &IndicatorSet,
+    spec: &AtlasSpec,
+    themes: &[Theme<'_>],
+    total: usize,
+) -> Result<String> {
     let mut s = Sheet::new(&spec.page, "Définitions et sources");
     let f = s.f;
     let (m, iw) = (s.m, s.inner_w());
-    let mut y = s.header("Définitions et sources", &format!("Atlas des {} · {}", level_title(spec.level), bundle.meta.name), false);
+    let mut y = s.header(
+        "Définitions et sources",
+        &format!(
+            "Atlas des {} · {}",
+            level_title(spec.level),
+            bundle.meta.name
+        ),
+        false,
+    );
     let bottom = s.footer(&format!("Traitement : {}.", producer(bundle)), total, total);
     let hs = TextStyle::new(8.5 * f).bold();
     let ts = TextStyle::new(7.2 * f);
@@ -735,11 +1064,20 @@ fn definitions(bundle: &Bundle, set: &IndicatorSet, spec: &AtlasSpec, themes: &[
         let src = v.and_then(|v| set.sources.iter().find(|s| s.id == v.source));
         let mut lines = vec![t.ind.definition.clone()];
         if let Some(src) = src {
-            lines.push(format!("Source : {}, {} ({}).", src.producer, src.title, t.year));
+            lines.push(format!(
+                "Source : {}, {} ({}).",
+                src.producer, src.title, t.year
+            ));
         }
-        let unit = if t.ind.unit.is_empty() { String::new() } else { format!("Unité : {}. ", t.ind.unit) };
+        let unit = if t.ind.unit.is_empty() {
+            String::new()
+        } else {
+            format!("Unité : {}. ", t.ind.unit)
+        };
         let kind = match t.ind.kind {
-            Kind::Median => "Indicateur non additif : publié par IRIS ; au-dessus, approximation par la moyenne des valeurs IRIS pondérée par la population (marquée *).",
+            Kind::Median => {
+                "Indicateur non additif : publié par IRIS ; au-dessus, approximation par la moyenne des valeurs IRIS pondérée par la population (marquée *)."
+            }
             Kind::Count => "Effectif : donné dans les tableaux, non cartographié en aplats.",
             _ => "Rapport de sommes sur la zone (jamais une moyenne de taux).",
         };
@@ -760,18 +1098,26 @@ fn definitions(bundle: &Bundle, set: &IndicatorSet, spec: &AtlasSpec, themes: &[
         ],
     ));
     if bundle.meta.illustrative_composition {
-        blocks.push(("Composition des zones".into(), vec![ILLUSTRATIVE.to_string()]));
+        blocks.push((
+            "Composition des zones".into(),
+            vec![ILLUSTRATIVE.to_string()],
+        ));
     }
     for (head, lines) in blocks {
         let hl = font::wrap(&head, hs.size, Weight::Bold, iw);
-        let body: Vec<String> = lines.iter().flat_map(|l| font::wrap(l, ts.size, Weight::Regular, iw)).collect();
+        let body: Vec<String> = lines
+            .iter()
+            .flat_map(|l| font::wrap(l, ts.size, Weight::Regular, iw))
+            .collect();
         let need = hs.size * 1.25 * hl.len() as f64 + ts.size * 1.3 * body.len() as f64 + 8.0 * f;
         if y + need > bottom {
             return Err(Error::PageTooSmall("les définitions ne tiennent pas sur une page : moins d'indicateurs ou une page plus grande".into()));
         }
-        s.svg.text_lines(m, y + hs.size, &hl, hs.size * 1.25, &hs, "");
+        s.svg
+            .text_lines(m, y + hs.size, &hl, hs.size * 1.25, &hs, "");
         y += hs.size * 1.25 * hl.len() as f64 + 1.0 * f;
-        s.svg.text_lines(m, y + ts.size, &body, ts.size * 1.3, &ts, "");
+        s.svg
+            .text_lines(m, y + ts.size, &body, ts.size * 1.3, &ts, "");
         y += ts.size * 1.3 * body.len() as f64 + 8.0 * f;
     }
     s.svg.close();
@@ -783,7 +1129,10 @@ pub fn pdf(atlas: &Atlas) -> Result<Vec<u8>> {
     let pages: Vec<crate::render::PdfPage<'_>> = atlas
         .pages
         .iter()
-        .map(|p| crate::render::PdfPage { svg: &p.svg, page: &atlas.page })
+        .map(|p| crate::render::PdfPage {
+            svg: &p.svg,
+            page: &atlas.page,
+        })
         .collect();
     crate::render::pdf(&pages, &atlas.title)
 }
@@ -800,7 +1149,10 @@ pub fn files(atlas: &Atlas, format: crate::Format, dpi: f64) -> Result<Vec<(Stri
                 crate::Format::Svg => p.svg.clone().into_bytes(),
                 crate::Format::Png => crate::render::png(&p.svg, &atlas.page, dpi)?,
                 crate::Format::Pdf => crate::render::pdf(
-                    &[crate::render::PdfPage { svg: &p.svg, page: &atlas.page }],
+                    &[crate::render::PdfPage {
+                        svg: &p.svg,
+                        page: &atlas.page,
+                    }],
                     &atlas.title,
                 )?,
             };

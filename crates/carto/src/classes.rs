@@ -99,7 +99,11 @@ impl Legend {
 
 /// The indicator `id`, visible to this audience (an internal indicator does not exist for
 /// the public: the error is the one of an unknown id).
-pub fn find_indicator<'a>(set: &'a IndicatorSet, id: &str, internal: bool) -> Result<&'a Indicator> {
+pub fn find_indicator<'a>(
+    set: &'a IndicatorSet,
+    id: &str,
+    internal: bool,
+) -> Result<&'a Indicator> {
     set.indicator(id)
         .filter(|i| internal || i.visibility == Visibility::Public)
         .ok_or_else(|| Error::UnknownIndicator {
@@ -130,11 +134,15 @@ pub fn resolve_year(ind: &Indicator, year: Option<i32>) -> Result<i32> {
             year: y,
             available: available(),
         }),
-        None => ind.vintages.last().map(|v| v.year).ok_or(Error::UnknownYear {
-            indicator: ind.id.clone(),
-            year: 0,
-            available: available(),
-        }),
+        None => ind
+            .vintages
+            .last()
+            .map(|v| v.year)
+            .ok_or(Error::UnknownYear {
+                indicator: ind.id.clone(),
+                year: 0,
+                available: available(),
+            }),
     }
 }
 
@@ -176,12 +184,14 @@ pub fn legend(
         ClassSpec::Method { method, k } => (Method::parse(method)?, *k),
         ClassSpec::Default => (Method::Quantiles, None),
     };
-    let k = k.unwrap_or_else(|| default_class_count(values.len())).clamp(1, 9);
+    let k = k
+        .unwrap_or_else(|| default_class_count(values.len()))
+        .clamp(1, 9);
     let classes = classify(&values, &method, k)?;
     let diverging = matches!(method, Method::Diverging { .. });
-    let palette = palette
-        .map(str::to_string)
-        .unwrap_or_else(|| indicators::palette::default_for(ind.higher_is_better, diverging).into());
+    let palette = palette.map(str::to_string).unwrap_or_else(|| {
+        indicators::palette::default_for(ind.higher_is_better, diverging).into()
+    });
     let colors = indicators::palette::colors(&palette, classes.counts.len())?;
     let class_of = records
         .iter()
@@ -275,7 +285,10 @@ mod tests {
                 k: Some(5)
             }
         );
-        assert!(matches!(ClassSpec::parse("q6").unwrap(), ClassSpec::Method { k: None, .. }));
+        assert!(matches!(
+            ClassSpec::parse("q6").unwrap(),
+            ClassSpec::Method { k: None, .. }
+        ));
         assert!(ClassSpec::parse("diverging:4").is_ok());
         for bad in ["", "jenks:", "jenks:0", "jenks:12", "magic:3", ":3"] {
             assert!(ClassSpec::parse(bad).is_err(), "{bad}");

@@ -35,12 +35,15 @@ impl Context {
         if bundle.context.is_empty() {
             return Context::empty();
         }
-        let own = bundle.zones(Level::Departement).first().map(|z| zones::qpv::QpvZone {
-            code: bundle.meta.code.clone(),
-            name: bundle.meta.name.clone(),
-            area_km2: z.area_km2,
-            geometry: bundle.topology.to_multipolygon(&z.geometry),
-        });
+        let own = bundle
+            .zones(Level::Departement)
+            .first()
+            .map(|z| zones::qpv::QpvZone {
+                code: bundle.meta.code.clone(),
+                name: bundle.meta.name.clone(),
+                area_km2: z.area_km2,
+                geometry: bundle.topology.to_multipolygon(&z.geometry),
+            });
         let zones = bundle
             .context
             .iter()

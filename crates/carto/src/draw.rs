@@ -122,7 +122,9 @@ pub fn context(
             .anchor(Anchor::Middle);
         for z in names {
             use geo::{Area, BooleanOps};
-            let part = z.geometry.intersection(&geo::MultiPolygon(vec![view.clone()]));
+            let part = z
+                .geometry
+                .intersection(&geo::MultiPolygon(vec![view.clone()]));
             let frame_area = (fmax[0] - fmin[0]) * (fmax[1] - fmin[1]);
             if part.unsigned_area() < 0.03 * frame_area {
                 continue;
@@ -133,7 +135,17 @@ pub fn context(
             let at = frame.to_page([p.x(), p.y()]);
             let w = style.width(&z.name);
             let b = Rect::new(at[0] - w / 2.0, at[1] - size, w, size * 1.3);
-            if !r.inset(2.0).contains(&b) || avoid.iter().any(|a| a.intersects(&b)) {
+            // Not over the territory (its zones are drawn above and would hide it), not under
+            // a map item.
+            let over_territory = ctx
+                .zones
+                .iter()
+                .find(|o| o.code == own)
+                .is_some_and(|o| coverage(frame, &o.geometry, b) > 0.0);
+            if !r.inset(2.0).contains(&b)
+                || over_territory
+                || avoid.iter().any(|a| a.intersects(&b))
+            {
                 continue;
             }
             svg.text(at[0], at[1], &z.name, &style);
@@ -179,6 +191,7 @@ pub fn choropleth<'z>(
 }
 
 /// The arcs of `geometries`, each drawn once (shared borders are not doubled).
+#[allow(clippy::too_many_arguments)]
 pub fn borders<'g>(
     svg: &mut Svg,
     id: &str,
@@ -204,9 +217,9 @@ pub fn borders<'g>(
     for i in set {
         let pts = &arcs.arcs[i];
         if pts.len() < 2
-            || !pts.iter().any(|p| {
-                p[0] >= fmin[0] && p[0] <= fmax[0] && p[1] >= fmin[1] && p[1] <= fmax[1]
-            })
+            || !pts
+                .iter()
+                .any(|p| p[0] >= fmin[0] && p[0] <= fmax[0] && p[1] >= fmin[1] && p[1] <= fmax[1])
         {
             continue;
         }
@@ -252,14 +265,17 @@ pub fn highlight(svg: &mut Svg, id: &str, frame: &Frame, arcs: &Arcs, z: &Zone, 
 }
 
 /// Interior point (page) of a zone, from its full-resolution geometry.
-pub fn interior_point(frame: &Frame, topology: &zones::topology::Topology, z: &Zone) -> Option<[f64; 2]> {
+pub fn interior_point(
+    frame: &Frame,
+    topology: &zones::topology::Topology,
+    z: &Zone,
+) -> Option<[f64; 2]> {
     let mp = topology.to_multipolygon(&z.geometry);
     // The largest part carries the name.
     use geo::Area;
-    let largest = mp
-        .0
-        .iter()
-        .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
+    let largest =
+        mp.0.iter()
+            .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
     let p: Point<f64> = largest.interior_point()?;
     Some(frame.to_page([p.x(), p.y()]))
 }
@@ -354,7 +370,9 @@ pub struct ScaleBar {
 /// ground length × k × scale, k being Lambert-93's scale factor at the frame's latitude.
 pub fn scale_bar_size(frame: &Frame, f: f64) -> (f64, f64, f64, f64) {
     let c = frame.center();
-    let lat = crate::proj::to_lonlat(c[0], c[1]).map(|p| p.1).unwrap_or(46.5);
+    let lat = crate::proj::to_lonlat(c[0], c[1])
+        .map(|p| p.1)
+        .unwrap_or(46.5);
     let k = crate::proj::scale_factor(lat);
     let target = 0.2 * frame.rect.w / (k * frame.scale);
     let p = 10f64.powf(target.log10().floor());
@@ -398,8 +416,20 @@ pub fn scale_bar(svg: &mut Svg, id: &str, frame: &Frame, at: Rect, f: f64) -> Sc
     );
     let half = len / 2.0;
     svg.rect(x0, y - bh, half, bh, "fill=\"#1a1a1a\"");
-    svg.rect(x0 + half, y - bh, half, bh, "fill=\"#ffffff\" stroke=\"#1a1a1a\" stroke-width=\"0.5\"");
-    svg.line(x0, y - bh, x1, y - bh, &format!("id=\"{id}-line\" stroke=\"#1a1a1a\" stroke-width=\"0.5\""));
+    svg.rect(
+        x0 + half,
+        y - bh,
+        half,
+        bh,
+        "fill=\"#ffffff\" stroke=\"#1a1a1a\" stroke-width=\"0.5\"",
+    );
+    svg.line(
+        x0,
+        y - bh,
+        x1,
+        y - bh,
+        &format!("id=\"{id}-line\" stroke=\"#1a1a1a\" stroke-width=\"0.5\""),
+    );
     let st = TextStyle::new(6.5 * f).anchor(Anchor::Middle).fill(TEXT);
     svg.text(x0, y - bh - 2.5 * f, "0", &st);
     svg.text(x1, y - bh - 2.5 * f, &label, &st);
@@ -426,11 +456,14 @@ pub fn north_arrow(svg: &mut Svg, id: &str, frame: &Frame, at: Rect, f: f64) {
     let cy = at.y + at.h * 0.62;
     let h = at.h * 0.55;
     let w = h * 0.42;
-    svg.group(
-        id,
-        &format!("data-convergence-deg=\"{angle:.4}\""),
+    svg.group(id, &format!("data-convergence-deg=\"{angle:.4}\""));
+    svg.rect(
+        at.x,
+        at.y,
+        at.w,
+        at.h,
+        "fill=\"#ffffff\" fill-opacity=\"0.8\" stroke=\"none\"",
     );
-    svg.rect(at.x, at.y, at.w, at.h, "fill=\"#ffffff\" fill-opacity=\"0.8\" stroke=\"none\"");
     svg.group_attrs(&format!(
         "transform=\"rotate({} {} {})\"",
         num(angle),
@@ -642,7 +675,13 @@ pub fn legend(
         }
     };
     draw(&mut |s: &mut Svg| {
-        s.group(id, &format!("data-classes=\"{k}\" data-method=\"{}\"", escape(&lg.method)))
+        s.group(
+            id,
+            &format!(
+                "data-classes=\"{k}\" data-method=\"{}\"",
+                escape(&lg.method)
+            ),
+        )
     });
     let mut cy = y;
     let mut width: f64 = 0.0;
@@ -666,7 +705,11 @@ pub fn legend(
     match st.orientation {
         Orientation::Vertical => {
             let sw = (count_w + 6.0 * f).max(18.0 * f);
-            let mw = if refs.is_empty() { 0.0 } else { lw("D", s) + 9.0 * f };
+            let mw = if refs.is_empty() {
+                0.0
+            } else {
+                lw("D", s) + 9.0 * f
+            };
             let label_x = x + mw + sw + 4.0 * f;
             let label_w = labels.iter().map(|l| lw(l, s)).fold(0.0, f64::max);
             let needed = mw + sw + 4.0 * f + label_w;
@@ -683,13 +726,21 @@ pub fn legend(
                 let ry = top + (k - 1 - i) as f64 * sh;
                 let (c, cnt, lab) = (lg.colors[i].clone(), counts[i].clone(), labels[i].clone());
                 draw(&mut |s2: &mut Svg| {
-                    s2.rect(x + mw, ry, sw, sh, &format!("data-class=\"{i}\" {}", swatch_style(&c)));
+                    s2.rect(
+                        x + mw,
+                        ry,
+                        sw,
+                        sh,
+                        &format!("data-class=\"{i}\" {}", swatch_style(&c)),
+                    );
                     if st.counts {
                         s2.text(
                             x + mw + sw / 2.0,
                             ry + sh / 2.0 + small * font::cap_height() / 2.0,
                             &cnt,
-                            &TextStyle::new(small).anchor(Anchor::Middle).fill(count_color(&c)),
+                            &TextStyle::new(small)
+                                .anchor(Anchor::Middle)
+                                .fill(count_color(&c)),
                         );
                     }
                     s2.text(
@@ -737,7 +788,15 @@ pub fn legend(
             let (mc, mcount) = (lg.missing_color.clone(), lg.missing_count.to_string());
             let yy = cy;
             draw(&mut |s2: &mut Svg| {
-                s2.rect(x + mw, yy, sw, sh, &format!("id=\"{id}-missing\" fill=\"{mc}\" stroke=\"#ffffff\" stroke-width=\"0.4\""));
+                s2.rect(
+                    x + mw,
+                    yy,
+                    sw,
+                    sh,
+                    &format!(
+                        "id=\"{id}-missing\" fill=\"{mc}\" stroke=\"#ffffff\" stroke-width=\"0.4\""
+                    ),
+                );
                 if st.counts {
                     s2.text(
                         x + mw + sw / 2.0,
@@ -747,7 +806,12 @@ pub fn legend(
                     );
                 }
             });
-            let ml = font::wrap(missing_text, s, Weight::Regular, (st.max_width - mw - sw - 4.0 * f).max(40.0));
+            let ml = font::wrap(
+                missing_text,
+                s,
+                Weight::Regular,
+                (st.max_width - mw - sw - 4.0 * f).max(40.0),
+            );
             let ml2 = ml.clone();
             draw(&mut |s2: &mut Svg| {
                 s2.text_lines(
@@ -781,13 +845,21 @@ pub fn legend(
                 let rx = x + i as f64 * cw;
                 let (c, cnt, lab) = (lg.colors[i].clone(), counts[i].clone(), labels[i].clone());
                 draw(&mut |s2: &mut Svg| {
-                    s2.rect(rx, top, cw, sh, &format!("data-class=\"{i}\" {}", swatch_style(&c)));
+                    s2.rect(
+                        rx,
+                        top,
+                        cw,
+                        sh,
+                        &format!("data-class=\"{i}\" {}", swatch_style(&c)),
+                    );
                     if st.counts {
                         s2.text(
                             rx + cw / 2.0,
                             top + sh / 2.0 + small * font::cap_height() / 2.0,
                             &cnt,
-                            &TextStyle::new(small).anchor(Anchor::Middle).fill(count_color(&c)),
+                            &TextStyle::new(small)
+                                .anchor(Anchor::Middle)
+                                .fill(count_color(&c)),
                         );
                     }
                     s2.text(
@@ -842,7 +914,15 @@ pub fn legend(
             };
             let (mc, mcount) = (lg.missing_color.clone(), lg.missing_count.to_string());
             draw(&mut |s2: &mut Svg| {
-                s2.rect(mx, my, sw, sh, &format!("id=\"{id}-missing\" fill=\"{mc}\" stroke=\"#ffffff\" stroke-width=\"0.4\""));
+                s2.rect(
+                    mx,
+                    my,
+                    sw,
+                    sh,
+                    &format!(
+                        "id=\"{id}-missing\" fill=\"{mc}\" stroke=\"#ffffff\" stroke-width=\"0.4\""
+                    ),
+                );
                 if st.counts {
                     s2.text(
                         mx + sw / 2.0,
@@ -889,10 +969,22 @@ pub fn legend(
     }
     if let Some(n) = note {
         // Wrapped to the width of what is above it (not to the widest allowed).
-        let lines = font::wrap(n, small, Weight::Regular, width.max(120.0 * f).min(st.max_width));
+        let lines = font::wrap(
+            n,
+            small,
+            Weight::Regular,
+            width.max(120.0 * f).min(st.max_width),
+        );
         let (yy, l2) = (cy + 2.0 * f + small * font::cap_height(), lines.clone());
         draw(&mut |s2: &mut Svg| {
-            s2.text_lines(x, yy, &l2, small * 1.2, &TextStyle::new(small).italic().fill(MUTED), "")
+            s2.text_lines(
+                x,
+                yy,
+                &l2,
+                small * 1.2,
+                &TextStyle::new(small).italic().fill(MUTED),
+                "",
+            )
         });
         width = width.max(lines.iter().map(|l| lw(l, small)).fold(0.0, f64::max));
         cy += 2.0 * f + small * 1.2 * lines.len() as f64;

@@ -9,7 +9,9 @@ pub enum Error {
     UnknownIndicator { id: String, available: String },
     #[error("niveau inconnu « {0} » : iris, commune, es, territoire ou departement")]
     UnknownLevel(String),
-    #[error("le niveau « {0} » ne se cartographie pas ici : iris, commune, es, territoire ou departement")]
+    #[error(
+        "le niveau « {0} » ne se cartographie pas ici : iris, commune, es, territoire ou departement"
+    )]
     UnsupportedLevel(String),
     #[error("millésime {year} absent pour « {indicator} » (millésimes : {available})")]
     UnknownYear {
@@ -17,7 +19,9 @@ pub enum Error {
         year: i32,
         available: String,
     },
-    #[error("zone à mettre en évidence inconnue « {0} » (code IRIS, commune, ES, territoire ou département)")]
+    #[error(
+        "zone à mettre en évidence inconnue « {0} » (code IRIS, commune, ES, territoire ou département)"
+    )]
     UnknownZone(String),
     #[error(
         "le paquet ne contient pas d'indicateurs : ajoutez `indicators = \"indicators.toml\"` à la configuration et relancez `observatoire build`"
@@ -35,13 +39,17 @@ pub enum Error {
     CountIndicator(String),
     #[error("classes : {0}")]
     Classes(String),
-    #[error("format de page « {0} » non reconnu : a4-portrait, a4-landscape, a3-portrait, a3-landscape, a5-portrait, a5-landscape ou LARGEURxHAUTEURmm (par exemple 180x120mm)")]
+    #[error(
+        "format de page « {0} » non reconnu : a4-portrait, a4-landscape, a3-portrait, a3-landscape, a5-portrait, a5-landscape ou LARGEURxHAUTEURmm (par exemple 180x120mm)"
+    )]
     Page(String),
     #[error("page trop petite : {0}")]
     PageTooSmall(String),
     #[error("résolution {0} ppp hors limites (de 36 à 600)")]
     Dpi(f64),
-    #[error("image trop grande : {width} × {height} pixels (au plus {max} millions de pixels) ; réduisez la page ou la résolution")]
+    #[error(
+        "image trop grande : {width} × {height} pixels (au plus {max} millions de pixels) ; réduisez la page ou la résolution"
+    )]
     ImageTooLarge { width: u32, height: u32, max: u32 },
     #[error("atlas : {0}")]
     Atlas(String),

@@ -39,7 +39,9 @@ pub struct Style {
 /// The label style of `styles/labels.toml` (embedded at build time).
 pub fn style() -> &'static Style {
     static S: OnceLock<Style> = OnceLock::new();
-    S.get_or_init(|| toml::from_str(LABELS).expect("styles/labels.toml is valid (checked by a test)"))
+    S.get_or_init(|| {
+        toml::from_str(LABELS).expect("styles/labels.toml is valid (checked by a test)")
+    })
 }
 
 impl Style {
@@ -184,7 +186,10 @@ mod tests {
             s.short_name("Espace de Solidarité du Perreux-sur-Marne"),
             "Le Perreux-sur-Marne"
         );
-        assert_eq!(s.short_name("Espace de Solidarité d'Alfortville"), "Alfortville");
+        assert_eq!(
+            s.short_name("Espace de Solidarité d'Alfortville"),
+            "Alfortville"
+        );
         assert_eq!(s.short_name("Espace de Solidarité de Créteil"), "Créteil");
         assert_eq!(s.short_name("Créteil"), "Créteil");
     }
@@ -192,7 +197,10 @@ mod tests {
     #[test]
     fn two_line_layouts_split_at_the_middle_hyphen() {
         let l = layouts("Villeneuve-Saint-Georges");
-        assert_eq!(l[1], vec!["Villeneuve-".to_string(), "Saint-Georges".to_string()]);
+        assert_eq!(
+            l[1],
+            vec!["Villeneuve-".to_string(), "Saint-Georges".to_string()]
+        );
         assert_eq!(layouts("Orly").len(), 1);
     }
 

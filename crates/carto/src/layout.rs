@@ -91,7 +91,10 @@ impl Frame {
 
     /// Lambert-93 centre of the frame.
     pub fn center(&self) -> [f64; 2] {
-        self.to_l93([self.rect.x + self.rect.w / 2.0, self.rect.y + self.rect.h / 2.0])
+        self.to_l93([
+            self.rect.x + self.rect.w / 2.0,
+            self.rect.y + self.rect.h / 2.0,
+        ])
     }
 
     /// Shrink the frame's rectangle to the content box plus `padding` (fraction), keeping the
@@ -99,7 +102,12 @@ impl Frame {
     pub fn shrink_to(&self, min: [f64; 2], max: [f64; 2], padding: f64) -> Frame {
         let pw = (max[0] - min[0]) * (1.0 + 2.0 * padding) * self.scale;
         let ph = (max[1] - min[1]) * (1.0 + 2.0 * padding) * self.scale;
-        let rect = Rect::new(self.rect.x, self.rect.y, self.rect.w.min(pw.max(1.0)), self.rect.h.min(ph.max(1.0)));
+        let rect = Rect::new(
+            self.rect.x,
+            self.rect.y,
+            self.rect.w.min(pw.max(1.0)),
+            self.rect.h.min(ph.max(1.0)),
+        );
         let (cx, cy) = ((min[0] + max[0]) / 2.0, (min[1] + max[1]) / 2.0);
         Frame {
             rect,
@@ -118,7 +126,9 @@ impl Frame {
 }
 
 /// Bounding box of rings, `None` when empty.
-pub fn bbox<'a>(rings: impl IntoIterator<Item = &'a Vec<[f64; 2]>>) -> Option<([f64; 2], [f64; 2])> {
+pub fn bbox<'a>(
+    rings: impl IntoIterator<Item = &'a Vec<[f64; 2]>>,
+) -> Option<([f64; 2], [f64; 2])> {
     let mut min = [f64::INFINITY; 2];
     let mut max = [f64::NEG_INFINITY; 2];
     for r in rings {
@@ -150,6 +160,9 @@ mod tests {
         assert!((q[0] - 660_000.0).abs() < 1e-6 && (q[1] - 6_850_000.0).abs() < 1e-6);
         let r = Rect::new(0.0, 0.0, 10.0, 10.0);
         assert!(r.intersects(&Rect::new(9.0, 9.0, 5.0, 5.0)));
-        assert!(!r.intersects(&Rect::new(10.0, 0.0, 5.0, 5.0)), "touching is not overlapping");
+        assert!(
+            !r.intersects(&Rect::new(10.0, 0.0, 5.0, 5.0)),
+            "touching is not overlapping"
+        );
     }
 }

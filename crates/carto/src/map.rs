@@ -97,7 +97,13 @@ pub fn producer(bundle: &Bundle) -> String {
 }
 
 /// The source line: producer and vintage of the indicator, boundaries, processing.
-pub fn source_line(bundle: &Bundle, set: &IndicatorSet, ind: &indicators::Indicator, year: i32, ctx: &Context) -> String {
+pub fn source_line(
+    bundle: &Bundle,
+    set: &IndicatorSet,
+    ind: &indicators::Indicator,
+    year: i32,
+    ctx: &Context,
+) -> String {
     let vintage = ind.vintages.iter().find(|v| v.year == year);
     let src = vintage
         .and_then(|v| set.sources.iter().find(|s| s.id == v.source))
@@ -128,9 +134,13 @@ pub fn shows_composition(bundle: &Bundle, level: Level) -> bool {
 
 /// Find a zone of any nested level by code.
 pub fn find_zone<'a>(bundle: &'a Bundle, code: &str) -> Option<(Level, &'a zones::level::Zone)> {
-    Level::NESTED
-        .iter()
-        .find_map(|&l| bundle.zones(l).iter().find(|z| z.code == code).map(|z| (l, z)))
+    Level::NESTED.iter().find_map(|&l| {
+        bundle
+            .zones(l)
+            .iter()
+            .find(|z| z.code == code)
+            .map(|z| (l, z))
+    })
 }
 
 /// Text scale of a page: 1 on A4, with the square root of the area, within [0.75, 1.5].
@@ -157,7 +167,9 @@ pub fn render(bundle: &Bundle, set: &IndicatorSet, ctx: &Context, spec: &MapSpec
         spec.internal,
     )?;
     let highlight = match &spec.highlight {
-        Some(code) => Some(find_zone(bundle, code).ok_or_else(|| Error::UnknownZone(code.clone()))?),
+        Some(code) => {
+            Some(find_zone(bundle, code).ok_or_else(|| Error::UnknownZone(code.clone()))?)
+        }
         None => None,
     };
     let territory = bundle
@@ -177,9 +189,19 @@ pub fn render(bundle: &Bundle, set: &IndicatorSet, ctx: &Context, spec: &MapSpec
         .and_then(|v| v.label.clone())
         .unwrap_or_else(|| lg.year.to_string());
     let title = ind.label.clone();
-    let subtitle = format!("{vintage_label} · {} · {}", level_phrase(spec.level), bundle.meta.name);
+    let subtitle = format!(
+        "{vintage_label} · {} · {}",
+        level_phrase(spec.level),
+        bundle.meta.name
+    );
     let mut svg = Svg::new(pw, ph, &format!("{title} — {subtitle}"));
-    svg.rect(0.0, 0.0, pw, ph, &format!("id=\"background\" fill=\"{}\"", draw::BACKGROUND));
+    svg.rect(
+        0.0,
+        0.0,
+        pw,
+        ph,
+        &format!("id=\"background\" fill=\"{}\"", draw::BACKGROUND),
+    );
 
     // Title block.
     let title_style = TextStyle::new(15.0 * f).bold();
@@ -197,12 +219,33 @@ pub fn render(bundle: &Bundle, set: &IndicatorSet, ctx: &Context, spec: &MapSpec
     let mut y = m;
     svg.layer("title", "Titre");
     let t_lead = title_style.size * 1.2;
-    svg.text_lines(m, y + title_style.size * font::cap_height(), &title_lines, t_lead, &title_style, "id=\"title-text\"");
+    svg.text_lines(
+        m,
+        y + title_style.size * font::cap_height(),
+        &title_lines,
+        t_lead,
+        &title_style,
+        "id=\"title-text\"",
+    );
     y += t_lead * title_lines.len() as f64;
-    svg.text_lines(m, y + sub_style.size, &sub_lines, sub_style.size * 1.25, &sub_style, "id=\"subtitle\"");
+    svg.text_lines(
+        m,
+        y + sub_style.size,
+        &sub_lines,
+        sub_style.size * 1.25,
+        &sub_style,
+        "id=\"subtitle\"",
+    );
     y += sub_style.size * 1.25 * sub_lines.len() as f64 + 2.0 * f;
     if !warn_lines.is_empty() {
-        svg.text_lines(m, y + warn_style.size, &warn_lines, warn_style.size * 1.2, &warn_style, "id=\"illustrative\"");
+        svg.text_lines(
+            m,
+            y + warn_style.size,
+            &warn_lines,
+            warn_style.size * 1.2,
+            &warn_style,
+            "id=\"illustrative\"",
+        );
         y += warn_style.size * 1.2 * warn_lines.len() as f64;
     }
     svg.close();
@@ -210,7 +253,12 @@ pub fn render(bundle: &Bundle, set: &IndicatorSet, ctx: &Context, spec: &MapSpec
 
     // Source line at the bottom.
     let src_style = TextStyle::new(6.3 * f).fill(draw::MUTED);
-    let src_lines = font::wrap(&source_line(bundle, set, ind, lg.year, ctx), src_style.size, Weight::Regular, inner_w);
+    let src_lines = font::wrap(
+        &source_line(bundle, set, ind, lg.year, ctx),
+        src_style.size,
+        Weight::Regular,
+        inner_w,
+    );
     let src_h = src_style.size * 1.25 * src_lines.len() as f64;
     let bottom = ph - m - src_h - 4.0 * f;
 
@@ -259,13 +307,16 @@ pub fn render(bundle: &Bundle, set: &IndicatorSet, ctx: &Context, spec: &MapSpec
         }
     };
     if frame_rect.w < 60.0 || frame_rect.h < 60.0 {
-        return Err(too_small("la carte n'a plus la place d'être lisible à côté du titre, de la légende et des sources"));
+        return Err(too_small(
+            "la carte n'a plus la place d'être lisible à côté du titre, de la légende et des sources",
+        ));
     }
 
     // Simplify the shared arcs for this scale: 0.15 pt on paper.
     let simplifier = Simplifier::new(&bundle.topology);
     let coarse = simplifier.at(0.0);
-    let (min, max) = bbox(&coarse.rings(&territory.geometry)).ok_or_else(|| Error::Render("département sans contour".into()))?;
+    let (min, max) = bbox(&coarse.rings(&territory.geometry))
+        .ok_or_else(|| Error::Render("département sans contour".into()))?;
     let frame = Frame::fit(frame_rect, min, max, 0.04);
     let frame = frame.shrink_to(min, max, 0.04);
     let arcs = simplifier.at(0.15 / frame.scale);
@@ -282,7 +333,9 @@ pub fn render(bundle: &Bundle, set: &IndicatorSet, ctx: &Context, spec: &MapSpec
         .unwrap_or(iw * 0.75);
     let cm = 4.0 * f;
     let mut free: Vec<Corner> = Corner::ALL.to_vec();
-    let cover = |c: Corner, w: f64, h: f64| draw::coverage(&frame, &territory_mp, c.place(frame.rect, w, h, cm));
+    let cover = |c: Corner, w: f64, h: f64| {
+        draw::coverage(&frame, &territory_mp, c.place(frame.rect, w, h, cm))
+    };
     let mut take = |w: f64, h: f64, prefer: &[Corner]| -> Corner {
         let best = free
             .iter()
@@ -306,7 +359,15 @@ pub fn render(bundle: &Bundle, set: &IndicatorSet, ctx: &Context, spec: &MapSpec
     // The map.
     draw::clip(&mut svg, "map-clip", frame.rect);
     svg.group("map", "clip-path=\"url(#map-clip)\"");
-    let ctx_labels = draw::context(&mut svg, "context", &frame, ctx, &bundle.meta.code, Some(7.0 * f), &reserved);
+    let ctx_labels = draw::context(
+        &mut svg,
+        "context",
+        &frame,
+        ctx,
+        &bundle.meta.code,
+        Some(7.0 * f),
+        &reserved,
+    );
     reserved.extend(ctx_labels);
     let zones = bundle.zones(spec.level);
     draw::choropleth(
@@ -319,18 +380,51 @@ pub fn render(bundle: &Bundle, set: &IndicatorSet, ctx: &Context, spec: &MapSpec
             (z, lg.color_of(&z.code), class)
         }),
     );
-    let zone_w = if spec.level == Level::Iris { 0.25 } else { 0.45 };
-    draw::borders(&mut svg, "borders", "Limites des zones", &frame, &arcs, zones.iter().map(|z| &z.geometry), draw::ZONE_STROKE, zone_w * f);
+    let zone_w = if spec.level == Level::Iris {
+        0.25
+    } else {
+        0.45
+    };
+    draw::borders(
+        &mut svg,
+        "borders",
+        "Limites des zones",
+        &frame,
+        &arcs,
+        zones.iter().map(|z| &z.geometry),
+        draw::ZONE_STROKE,
+        zone_w * f,
+    );
     if spec.level == Level::Iris {
-        draw::borders(&mut svg, "communes", "Limites des communes", &frame, &arcs, bundle.zones(Level::Commune).iter().map(|z| &z.geometry), draw::INNER_STROKE, 0.45 * f);
+        draw::borders(
+            &mut svg,
+            "communes",
+            "Limites des communes",
+            &frame,
+            &arcs,
+            bundle.zones(Level::Commune).iter().map(|z| &z.geometry),
+            draw::INNER_STROKE,
+            0.45 * f,
+        );
     }
-    draw::borders(&mut svg, "territory", "Limite du département", &frame, &arcs, std::iter::once(&territory.geometry), draw::TERRITORY_STROKE, 0.9 * f);
+    draw::borders(
+        &mut svg,
+        "territory",
+        "Limite du département",
+        &frame,
+        &arcs,
+        std::iter::once(&territory.geometry),
+        draw::TERRITORY_STROKE,
+        0.9 * f,
+    );
     if let Some((_, z)) = highlight {
         draw::highlight(&mut svg, "highlight", &frame, &arcs, z, 1.4 * f);
     }
     let placed = if spec.labels {
         let st = labels::style();
-        let ls = st.for_level(spec.level.key()).ok_or_else(|| Error::Render("style d'étiquettes absent".into()))?;
+        let ls = st
+            .for_level(spec.level.key())
+            .ok_or_else(|| Error::Render("style d'étiquettes absent".into()))?;
         let names_level = Level::parse(&ls.names).unwrap_or(spec.level);
         let cands: Vec<Candidate> = bundle
             .zones(names_level)
@@ -346,15 +440,32 @@ pub fn render(bundle: &Bundle, set: &IndicatorSet, ctx: &Context, spec: &MapSpec
             })
             .collect();
         let size = ls.size * f;
-        let weight = if ls.bold { Weight::Bold } else { Weight::Regular };
-        let placed = labels::place(cands, size, weight, size * st.halo_ratio, frame.rect, &reserved);
+        let weight = if ls.bold {
+            Weight::Bold
+        } else {
+            Weight::Regular
+        };
+        let placed = labels::place(
+            cands,
+            size,
+            weight,
+            size * st.halo_ratio,
+            frame.rect,
+            &reserved,
+        );
         draw::labels(&mut svg, "labels", &placed);
         placed
     } else {
         Vec::new()
     };
     svg.close(); // map
-    svg.rect(frame.rect.x, frame.rect.y, frame.rect.w, frame.rect.h, "id=\"frame\" fill=\"none\" stroke=\"#8c8c8c\" stroke-width=\"0.5\"");
+    svg.rect(
+        frame.rect.x,
+        frame.rect.y,
+        frame.rect.w,
+        frame.rect.h,
+        "id=\"frame\" fill=\"none\" stroke=\"#8c8c8c\" stroke-width=\"0.5\"",
+    );
     svg.layer("map-furniture", "Échelle, nord et carton");
     let scale_bar = draw::scale_bar(&mut svg, "scale-bar", &frame, sb_rect, f);
     draw::north_arrow(&mut svg, "north-arrow", &frame, na_rect, f);
@@ -367,17 +478,40 @@ pub fn render(bundle: &Bundle, set: &IndicatorSet, ctx: &Context, spec: &MapSpec
     svg.layer("legend", "Légende");
     match orientation {
         Orientation::Vertical => {
-            draw::legend(Some(&mut svg), "legend-body", &lg, &names, lstyle(legend_max), frame.rect.right() + gap, frame.rect.y)?;
+            draw::legend(
+                Some(&mut svg),
+                "legend-body",
+                &lg,
+                &names,
+                lstyle(legend_max),
+                frame.rect.right() + gap,
+                frame.rect.y,
+            )?;
         }
         Orientation::Horizontal => {
-            draw::legend(Some(&mut svg), "legend-body", &lg, &names, lstyle(legend_max), m, frame.rect.bottom() + gap)?;
+            draw::legend(
+                Some(&mut svg),
+                "legend-body",
+                &lg,
+                &names,
+                lstyle(legend_max),
+                m,
+                frame.rect.bottom() + gap,
+            )?;
         }
     }
     svg.close();
 
     // Source.
     svg.layer("source", "Sources");
-    svg.text_lines(m, ph - m - src_h + src_style.size, &src_lines, src_style.size * 1.25, &src_style, "id=\"source-text\"");
+    svg.text_lines(
+        m,
+        ph - m - src_h + src_style.size,
+        &src_lines,
+        src_style.size * 1.25,
+        &src_style,
+        "id=\"source-text\"",
+    );
     svg.close();
 
     Ok(Map {

@@ -102,7 +102,16 @@ mod tests {
         let c = Page::parse("180x120mm").unwrap();
         assert_eq!((c.width_mm, c.height_mm), (180.0, 120.0));
         assert_eq!(Page::parse("a4").unwrap().height_mm, 297.0);
-        for bad in ["", "a4-sideways", "b5", "0x100mm", "-3x4mm", "x", "nanx3mm", "2000x100mm"] {
+        for bad in [
+            "",
+            "a4-sideways",
+            "b5",
+            "0x100mm",
+            "-3x4mm",
+            "x",
+            "nanx3mm",
+            "2000x100mm",
+        ] {
             assert!(Page::parse(bad).is_err(), "{bad}");
         }
     }

@@ -1,7 +1,7 @@
 //! Facts of the Lambert-93 projection (EPSG:2154, Lambert conformal conic on GRS 80, standard
 //! parallels 44° and 49° N, origin 46.5° N 3° E) that a correct map needs:
 //! - the **scale factor** k(φ): a Lambert-93 length is the ground length × k, with k = 1 on
-//!   the standard parallels and k ≈ 0.99905 at 46.5°; a scale bar drawn in Lambert-93 metres
+//!   the standard parallels, 0.99905 at its smallest (46.52° N) and 0.99985 over Val-de-Marne; a scale bar drawn in Lambert-93 metres
 //!   is therefore corrected by k at the map's latitude;
 //! - the **meridian convergence** γ(λ) = n·(λ − 3°): the angle between grid north (up on the
 //!   map) and true north, which turns the north arrow.
@@ -68,8 +68,11 @@ mod tests {
     fn scale_factor_is_one_on_standard_parallels_and_published_at_origin() {
         assert!((scale_factor(44.0) - 1.0).abs() < 1e-12);
         assert!((scale_factor(49.0) - 1.0).abs() < 1e-12);
-        // IGN publishes k0 = 0.999 051 03 for Lambert-93 at 46°30'.
-        assert!((scale_factor(46.5) - 0.999_051_03).abs() < 1e-8);
+        // The equivalent one-parallel form of Lambert-93 has k0 = 0.999 051 03 on its central
+        // parallel, 46°31'11.79" N (the parallel of smallest scale).
+        assert!((scale_factor(46.519_943) - 0.999_051_03).abs() < 1e-8);
+        assert!(scale_factor(46.519_943) < scale_factor(46.4));
+        assert!(scale_factor(46.519_943) < scale_factor(46.6));
         assert!((cone_constant() - 0.725_607_765).abs() < 1e-8);
     }
 
@@ -81,17 +84,31 @@ mod tests {
         let (lon1, lat1) = to_lonlat(x + 1000.0, y).unwrap();
         let ground = Geodesic.distance(Point::new(lon0, lat0), Point::new(lon1, lat1));
         let k = 1000.0 / ground;
-        assert!((k - scale_factor(lat0)).abs() < 2e-6, "{k} vs {}", scale_factor(lat0));
+        assert!(
+            (k - scale_factor(lat0)).abs() < 2e-6,
+            "{k} vs {}",
+            scale_factor(lat0)
+        );
     }
 
     #[test]
     fn convergence_matches_the_meridian_direction() {
         // Walk 1 km north along the meridian 2.45° E and look at the grid direction.
         let lon = 2.45;
-        let mut a = [geo::Coord { x: lon, y: 48.78 }, geo::Coord { x: lon, y: 48.789 }];
+        let mut a = [
+            geo::Coord { x: lon, y: 48.78 },
+            geo::Coord { x: lon, y: 48.789 },
+        ];
         reproject_coords(&mut a, Crs::Wgs84, Crs::Lambert93).unwrap();
         let angle = (a[1].x - a[0].x).atan2(a[1].y - a[0].y).to_degrees();
-        assert!((angle - convergence(lon)).abs() < 1e-3, "{angle} vs {}", convergence(lon));
-        assert!(convergence(lon) > 0.0, "west of 3° E, true north leans east");
+        assert!(
+            (angle - convergence(lon)).abs() < 1e-3,
+            "{angle} vs {}",
+            convergence(lon)
+        );
+        assert!(
+            convergence(lon) > 0.0,
+            "west of 3° E, true north leans east"
+        );
     }
 }

@@ -51,10 +51,8 @@ pub fn png(svg: &str, page: &Page, dpi: f64) -> Result<Vec<u8>> {
         .ok_or_else(|| Error::Render(format!("image de {w} × {h} pixels impossible")))?;
     pixmap.fill(tiny_skia::Color::WHITE);
     let size = tree.size();
-    let transform = tiny_skia::Transform::from_scale(
-        w as f32 / size.width(),
-        h as f32 / size.height(),
-    );
+    let transform =
+        tiny_skia::Transform::from_scale(w as f32 / size.width(), h as f32 / size.height());
     resvg::render(&tree, transform, &mut pixmap.as_mut());
     let png = pixmap
         .encode_png()
@@ -95,7 +93,14 @@ pub fn pdf(pages: &[PdfPage<'_>], title: &str) -> Result<Vec<u8>> {
         let page_id = alloc.bump();
         let content_id = alloc.bump();
         page_ids.push(page_id);
-        bodies.push((chunk, xobj, page_id, content_id, p.page.width_pt(), p.page.height_pt()));
+        bodies.push((
+            chunk,
+            xobj,
+            page_id,
+            content_id,
+            p.page.width_pt(),
+            p.page.height_pt(),
+        ));
     }
     pdf.catalog(catalog).pages(tree_id);
     pdf.pages(tree_id)

@@ -172,12 +172,13 @@ mod tests {
             .collect();
         let imp = importance(&line);
         assert!(imp[0].is_infinite() && imp[39].is_infinite());
-        let ring: Vec<[f64; 2]> = (0..=32)
+        let mut ring: Vec<[f64; 2]> = (0..32)
             .map(|i| {
                 let a = i as f64 / 32.0 * std::f64::consts::TAU;
                 [a.cos(), a.sin()]
             })
             .collect();
+        ring.push(ring[0]);
         let imp = importance(&ring);
         let kept = imp.iter().filter(|w| w.is_infinite()).count();
         assert_eq!(kept, 3, "start, farthest point, end");

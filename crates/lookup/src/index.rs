@@ -163,7 +163,7 @@ impl PointIndex {
         for (r, &i) in order.iter().enumerate() {
             index.rank[i] = r as u32;
         }
-        index.cells = index.build_cells();
+        index.cells = index.build_cells(MIN_CELL_M);
         index
     }
 
@@ -298,12 +298,45 @@ impl PointIndex {
         }
     }
 
+    /// The border rule over candidates sorted by code: the first IRIS strictly inside is the
+    /// answer; failing that, the first whose boundary holds the point.
+    #[inline]
+    fn choose_sorted(&self, sorted: &[u32], p: [f64; 2]) -> Option<Hit> {
+        let mut boundary = None;
+        for &i in sorted {
+            match self.classify(i as usize, p[0], p[1]) {
+                Position::Outside => {}
+                Position::Inside => {
+                    return Some(Hit {
+                        iris: i,
+                        border: false,
+                    });
+                }
+                Position::Boundary => {
+                    if boundary.is_none() {
+                        boundary = Some(Hit {
+                            iris: i,
+                            border: true,
+                        });
+                    }
+                }
+            }
+        }
+        boundary
+    }
+
     /// The R-tree path, for a point in grid units.
     fn locate_tree(&self, p: [f64; 2]) -> Option<Hit> {
         self.choose(self.tree.locate_all_at_point(&p).map(|c| c.data), p)
     }
 
-    fn build_cells(&self) -> Cells {
+    /// Rebuild the cell cache with cells of at least `side_m` metres (tuning, benchmarks).
+    #[doc(hidden)]
+    pub fn set_cell_size(&mut self, side_m: f64) {
+        self.cells = self.build_cells(side_m);
+    }
+
+    fn build_cells(&self, min_side_m: f64) -> Cells {
         if self.tree.size() == 0 {
             return Cells::default();
         }
@@ -311,7 +344,7 @@ impl PointIndex {
         let margin = 2.0;
         let (x0, y0) = (env.lower()[0] - margin, env.lower()[1] - margin);
         let (w, h) = (env.upper()[0] + margin - x0, env.upper()[1] + margin - y0);
-        let side = (MIN_CELL_M * self.inv_grid).max((w * h / MAX_CELLS).sqrt());
+        let side = (min_side_m * self.inv_grid).max((w * h / MAX_CELLS).sqrt());
         let nx = ((w / side).ceil() as usize).max(1);
         let ny = ((h / side).ceil() as usize).max(1);
         let inv = 1.0 / side;
@@ -345,7 +378,8 @@ impl PointIndex {
                 .locate_in_envelope_intersecting(&rect)
                 .map(|c| c.data)
                 .collect();
-            ids.sort_unstable();
+            // In code order, so that a lookup can stop at the first IRIS strictly inside.
+            ids.sort_unstable_by_key(|&i| (self.rank.get(i as usize).copied(), i));
             if ids.is_empty() {
                 return OUTSIDE;
             }
@@ -434,7 +468,7 @@ impl PointIndex {
                 let at = (v - LIST) as usize;
                 let n = self.cells.lists.get(at).copied().unwrap_or(0) as usize;
                 let ids = self.cells.lists.get(at + 1..at + 1 + n).unwrap_or(&[]);
-                self.choose(ids.iter().copied(), p)
+                self.choose_sorted(ids, p)
             }
         }
     }

@@ -28,7 +28,9 @@ fn read_back(archive: &Path, zoom: u8) -> serde_json::Value {
         .arg(archive)
         .arg(zoom.to_string())
         .output()
-        .expect("python3 (with `pip install pmtiles mapbox-vector-tile`, which tests/all.sh installs)");
+        .expect(
+            "python3 (with `pip install pmtiles mapbox-vector-tile`, which tests/all.sh installs)",
+        );
     assert!(
         out.status.success(),
         "independent PMTiles reader failed: {}",

@@ -20,6 +20,8 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::indicators::routes())
         .merge(routes::lookup::routes())
         .merge(routes::tiles::routes())
+        .merge(routes::export::routes())
+        .merge(routes::map::routes())
         .with_state(state)
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }

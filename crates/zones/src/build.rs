@@ -201,7 +201,12 @@ pub fn build(config: &Config, progress: &dyn Progress) -> Result<(Bundle, BuildR
                 continue;
             }
             let geometry = oriented(f.geometry.clone());
-            context.push(QpvZone { code, name: layer.attribute(f, &c.name)?.to_string(), area_km2: geometry.unsigned_area() / 1e6, geometry });
+            context.push(QpvZone {
+                code,
+                name: layer.attribute(f, &c.name)?.to_string(),
+                area_km2: geometry.unsigned_area() / 1e6,
+                geometry,
+            });
         }
         timer.lap("contexte");
     }

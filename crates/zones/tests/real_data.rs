@@ -18,7 +18,11 @@ fn counts_per_level() {
     assert_eq!(counts, vec![527, 47, 20, 7, 1]);
     assert_eq!(b.qpv.len(), 47);
     let context: Vec<&str> = b.context.iter().map(|c| c.code.as_str()).collect();
-    assert_eq!(context, vec!["75", "77", "78", "91", "92", "93", "95"], "the other départements of Île-de-France");
+    assert_eq!(
+        context,
+        vec!["75", "77", "78", "91", "92", "93", "95"],
+        "the other départements of Île-de-France"
+    );
 }
 
 #[test]

@@ -39,7 +39,11 @@ pub struct Args {
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let format = match &args.format {
         Some(f) => carto::Format::parse(f)?,
-        None if args.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf")) => {
+        None if args
+            .out
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("pdf")) =>
+        {
             carto::Format::Pdf
         }
         None => bail!(
@@ -90,6 +94,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
             "note : la composition des Espaces de Solidarité est ILLUSTRATIVE ; l'atlas le signale."
         );
     }
-    eprintln!("atlas écrit : {} ({} pages)", args.out.display(), atlas.pages.len());
+    eprintln!(
+        "atlas écrit : {} ({} pages)",
+        args.out.display(),
+        atlas.pages.len()
+    );
     Ok(())
 }

@@ -65,10 +65,7 @@ pub fn format_of(format: Option<&str>, out: &Path) -> Result<carto::Format> {
     match format {
         Some(f) => Ok(carto::Format::parse(f)?),
         None => {
-            let ext = out
-                .extension()
-                .and_then(|e| e.to_str())
-                .unwrap_or_default();
+            let ext = out.extension().and_then(|e| e.to_str()).unwrap_or_default();
             carto::Format::parse(ext).map_err(|_| {
                 anyhow::anyhow!(
                     "format de sortie inconnu pour {} : précisez --format svg, png ou pdf",

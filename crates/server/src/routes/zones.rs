@@ -10,7 +10,9 @@ use zones::Level;
 use crate::{ApiError, AppState};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/zones/{level}", get(level_zones)).route("/api/context", get(context))
+    Router::new()
+        .route("/api/zones/{level}", get(level_zones))
+        .route("/api/context", get(context))
 }
 
 #[derive(Deserialize)]
@@ -77,6 +79,7 @@ fn csv_cell(s: &str) -> String {
 
 /// `GET /api/context`: neighbouring territories for grey context (GeoJSON).
 async fn context(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let fc = zones::export::context_geojson(&state.snapshot().bundle).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let fc = zones::export::context_geojson(&state.snapshot().bundle)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], Json(fc)).into_response())
 }
