@@ -32,3 +32,8 @@ bench-http:
 bench-lookup:
     taskset -c 0 cargo bench -p lookup --bench lookup
     bash benches/lookup.sh
+
+# Map page: first choropleth paint and bytes transferred, headless Chromium (release server).
+bench-map:
+    cargo build --release -p observatoire
+    node benches/map-page.mjs --runs 10

@@ -69,6 +69,35 @@ for (let i = 0; i < runs + 1; i += 1) {
   if (i === 0) continue; // warm-up run: server caches, Chromium's shader cache
   results.push({ ...t, bytes, requests: all.length, largest: all.sort((a, b) => b.bytes - a.bytes).slice(0, 3) });
 }
+// Baseline: the least a MapLibre page can do with the same library and tiles — one HTML page
+// with maplibre-gl.js and a map of the commune choropleth layer alone (same style, the other
+// layers and sources removed), timed the same way.
+const html = await (await fetch(`${base}/`)).text();
+const js = html.match(/map\/assets\/[0-9a-f]+\/maplibre-gl\.js/)[0];
+const full = await (await fetch(`${base}/styles/chomage_15_64.json?level=commune`)).json();
+const bare = {
+  ...full,
+  layers: full.layers.filter((l) => l.id === 'choroplethe'),
+  sources: { commune: full.sources.commune },
+};
+const baseline = [];
+for (let i = 0; i < runs + 1; i += 1) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.route(`${base}/bare`, (r) => r.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><html><body style="margin:0"><div id="m" style="width:950px;height:760px"></div>
+<script src="/${js}"></script><script>
+const m = new maplibregl.Map({ container: 'm', style: ${JSON.stringify(bare)}, bounds: ${JSON.stringify(full.metadata['observatoire:bounds'])} });
+m.on('render', () => { if (!window.paint && m.isSourceLoaded('commune')) window.paint = performance.now(); });
+</script></body></html>`,
+  }));
+  await page.goto(`${base}/bare`);
+  await page.waitForFunction(() => window.paint, null, { timeout: 60_000 });
+  const paint = await page.evaluate(() => window.paint);
+  await context.close();
+  if (i > 0) baseline.push(paint);
+}
 await browser.close();
 if (server) server.kill('SIGTERM');
 if (tmp) tmp.remove();
@@ -79,4 +108,5 @@ console.log(`map page, ${runs} runs (after one warm-up), 1280×800, empty browse
 console.log(`first choropleth painted: median ${ms(median(results.map((r) => r.paint)))}, min ${ms(Math.min(...results.map((r) => r.paint)))}, max ${ms(Math.max(...results.map((r) => r.paint)))}`);
 console.log(`DOMContentLoaded: median ${ms(median(results.map((r) => r.dcl)))}; map idle: median ${ms(median(results.map((r) => r.ready)))}`);
 console.log(`transferred: ${Math.round(median(results.map((r) => r.bytes)) / 1024)} KiB in ${median(results.map((r) => r.requests))} responses (budget 1 536 KiB)`);
+console.log(`baseline, bare MapLibre page with the commune choropleth only: median ${ms(median(baseline))}, min ${ms(Math.min(...baseline))}`);
 console.log(`largest: ${results[0].largest.map((s) => `${s.url.replace(base, '')} ${Math.round(s.bytes / 1024)} KiB`).join(', ')}`);

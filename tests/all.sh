@@ -28,6 +28,18 @@ if ! command -v pdftoppm >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils >/dev/null
 fi
 
+# Node.js and npm before the first cargo build: the server embeds MapLibre GL JS, which its
+# build script (crates/server/build.rs) installs from package-lock.json with `npm ci` when
+# node_modules lacks it.
+if ! command -v npm >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "ERREUR : npm absent et installation impossible ici : installez Node.js et npm (Debian : apt-get install -y nodejs npm)." >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+
 # Property tests: a few hundred cases per parser here; `just fuzz` runs 10,000.
 export PROPTEST_CASES="${PROPTEST_CASES:-256}"
 cargo test --workspace --no-fail-fast

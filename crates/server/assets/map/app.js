@@ -214,7 +214,8 @@
         const legend = style && style.metadata['observatoire:legend'];
         if (!$('breaks').value && legend && legend.breaks) {
           const d = legend.decimals || 0;
-          $('breaks').value = legend.breaks.map((b) => num(b, d)).join(' - ');
+          // No thousands separator: the server reads « 0 - 10,5 - 20 ».
+          $('breaks').value = legend.breaks.map((b) => nf(d, { useGrouping: false }).format(b)).join(' - ');
         }
         $('breaks').focus();
         return;
@@ -370,7 +371,9 @@
     values = new Map(v.body.records.map((r) => [r.code, r]));
     valuesLevel = choice.level;
     if (!map) {
+      performance.mark('observatoire:style');
       createMap(style);
+      performance.mark('observatoire:map');
     } else {
       if (previousLevel !== choice.level) clearHover();
       map.setStyle(style, { diff: true });
@@ -383,7 +386,7 @@
     syncControls();
     renderLegend();
     renderSourceLine();
-    labels.refresh();
+    if (window.observatoire.firstPaint) labels.refresh(); // else right after the first paint
     writeUrl();
     updateExports();
     if (previousLevel !== choice.level) fillZoneSelect();
@@ -413,8 +416,10 @@
    * the neighbours' GeoJSON do not delay it in MapLibre's worker.
    */
   function firstStyle(s) {
-    const keep = new Set(['fond', 'choroplethe', 'choroplethe-limites', 'cercles', 'selection-halo', 'survol']);
-    const layers = s.layers.filter((l) => keep.has(l.id));
+    // The background is the map container's CSS colour meanwhile; one shader program less.
+    const keep = new Set(['choroplethe', 'cercles']);
+    const layers = s.layers.filter((l) => keep.has(l.id)).map((l) => (l.id === 'choroplethe'
+      ? { ...l, paint: { ...l.paint, 'fill-antialias': false } } : l));
     const used = new Set(layers.map((l) => l.source).filter(Boolean));
     const sources = Object.fromEntries(Object.entries(s.sources).filter(([k]) => used.has(k)));
     return { ...s, layers, sources };
@@ -462,6 +467,7 @@
         performance.mark('observatoire:choropleth');
         window.observatoire.firstPaint = performance.now();
         map.setStyle(style, { diff: true });
+        labels.refresh();
       }
     };
     map.on('render', onRender);
@@ -492,7 +498,7 @@
       const legend = style && style.metadata['observatoire:legend'];
       if (legend && legend.mode === 'symbols') renderLegend();
     });
-    map.on('resize', () => labels.schedule());
+    map.on('resize', () => labels.resized());
   }
 
   function level() { return style.metadata['observatoire:choice'].level; }
@@ -753,19 +759,26 @@
       requestAnimationFrame(() => { pending = false; place(); });
     }
 
-    function reserved() {
+    // Layout read once per size of the map (controls do not move): placing labels while the
+    // map moves then forces no layout.
+    let frame = null;
+    function measure() {
       const base = $('map').getBoundingClientRect();
-      return [...document.querySelectorAll('#map .maplibregl-ctrl')].map((c) => {
-        const r = c.getBoundingClientRect();
-        return { x0: r.left - base.left, y0: r.top - base.top, x1: r.right - base.left, y1: r.bottom - base.top };
-      });
+      frame = {
+        W: layer.clientWidth,
+        H: layer.clientHeight,
+        controls: [...document.querySelectorAll('#map .maplibregl-ctrl')].map((c) => {
+          const r = c.getBoundingClientRect();
+          return { x0: r.left - base.left, y0: r.top - base.top, x1: r.right - base.left, y1: r.bottom - base.top };
+        }),
+      };
     }
 
     function place() {
       if (!map || !items.length) return;
-      const W = layer.clientWidth;
-      const H = layer.clientHeight;
-      const boxes = reserved();
+      if (!frame) measure();
+      const { W, H } = frame;
+      const boxes = frame.controls.slice();
       const free = (b) => b.x0 >= 2 && b.y0 >= 2 && b.x1 <= W - 2 && b.y1 <= H - 2
         && !boxes.some((o) => b.x0 < o.x1 + 2 && b.x1 > o.x0 - 2 && b.y0 < o.y1 + 1 && b.y1 > o.y0 - 1);
       const all = [...items, ...contextItems];
@@ -795,7 +808,9 @@
       }
     }
 
-    return { refresh, schedule, visible: () => items.filter((i) => !i.el.hidden).map((i) => i.el) };
+    function resized() { frame = null; schedule(); }
+
+    return { refresh, schedule, resized, visible: () => items.filter((i) => !i.el.hidden).map((i) => i.el) };
   }());
 
   // ---- selection and the zone panel ----------------------------------------------------------
@@ -1043,6 +1058,7 @@
       status('La bibliothèque de carte n\'a pas pu être chargée.', true);
       return;
     }
+    performance.mark('observatoire:maplibre');
     maplibregl.prewarm();
     Promise.all([catalogueReady, apply(true)]);
   }
