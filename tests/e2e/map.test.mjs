@@ -302,9 +302,17 @@ test('a click on a zone opens its panel with the value `observatoire indicators`
   assert.equal(new URL(page.url()).searchParams.get('zone'), '94028', 'the selection is in the permalink');
   await screenshot(page, 'map-panel');
 
+  // A link of the panel opens the zone of another level.
+  await page.click('#panel-composition button:has-text("Espace de Solidarité de Créteil")');
+  await waitReady(page, { indicator: 'chomage_15_64', level: 'es' });
+  await page.waitForFunction(() => document.querySelector('#panel-title').textContent === 'Espace de Solidarité de Créteil');
+  assert.equal(await page.inputValue('#level'), 'es');
+  assert.match((await page.innerText('#panel-composition')).replace(/\s+/g, ' '), /Contient 1 commune Créteil/);
+
   // Keyboard: Escape closes the panel; the zone list opens another one.
   await page.keyboard.press('Escape');
   await page.waitForSelector('#panel', { state: 'hidden' });
+  await choose(page, 'level', 'commune', { indicator: 'chomage_15_64', level: 'commune' });
   await page.focus('#zone');
   await page.selectOption('#zone', '94081');
   await page.waitForSelector('#panel:not([hidden])');

@@ -19,7 +19,7 @@ use crate::labels::{self, Candidate};
 use crate::layout::{Frame, Rect, bbox};
 use crate::map::{ILLUSTRATIVE, level_phrase, producer};
 use crate::page::{PT_PER_MM, Page};
-use crate::simplify::{Arcs, Simplifier};
+use crate::simplify::Arcs;
 use crate::svg::{Anchor, Svg, TextStyle, escape};
 
 /// Indicators of an atlas when none are named (those present are used).
@@ -149,9 +149,9 @@ pub fn render(
         .zones(Level::Departement)
         .first()
         .ok_or_else(|| Error::Render("paquet sans zone départementale".into()))?;
-    let simplifier = Simplifier::new(&bundle.topology);
+    let prep = crate::prepared::prepared(bundle);
     // The finest scale of the atlas (small maps of one zone) sets one tolerance for all.
-    let arcs = simplifier.at(4.0);
+    let arcs = prep.simplifier.at(&bundle.topology, 4.0);
     let title = format!(
         "Atlas des {} — {}",
         level_title(spec.level),
@@ -526,7 +526,7 @@ fn cover(
             Some(Candidate {
                 code: z.code.clone(),
                 text: format!("{} {}", z.code, st.short_name(&z.name)),
-                anchor: draw::interior_point(&frame, &bundle.topology, z)?,
+                anchor: frame.to_page(crate::prepared::prepared(bundle).label_point(lvl, &z.code)?),
                 priority: z.area_km2,
             })
         })
@@ -733,7 +733,8 @@ fn zone_page(
             Some(Candidate {
                 code: z.code.clone(),
                 text: st.short_name(&z.name),
-                anchor: draw::interior_point(&loc, &bundle.topology, z)?,
+                anchor: loc
+                    .to_page(crate::prepared::prepared(bundle).label_point(ctx_level, &z.code)?),
                 priority: z.area_km2,
             })
         })

@@ -264,22 +264,6 @@ pub fn highlight(svg: &mut Svg, id: &str, frame: &Frame, arcs: &Arcs, z: &Zone, 
     svg.close();
 }
 
-/// Interior point (page) of a zone, from its full-resolution geometry.
-pub fn interior_point(
-    frame: &Frame,
-    topology: &zones::topology::Topology,
-    z: &Zone,
-) -> Option<[f64; 2]> {
-    let mp = topology.to_multipolygon(&z.geometry);
-    // The largest part carries the name.
-    use geo::Area;
-    let largest =
-        mp.0.iter()
-            .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
-    let p: Point<f64> = largest.interior_point()?;
-    Some(frame.to_page([p.x(), p.y()]))
-}
-
 /// Placed labels, with a halo.
 pub fn labels(svg: &mut Svg, id: &str, placed: &[Placed]) {
     let st = crate::labels::style();

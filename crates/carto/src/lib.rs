@@ -18,6 +18,7 @@ pub mod labels;
 pub mod layout;
 pub mod map;
 pub mod page;
+pub mod prepared;
 pub mod proj;
 pub mod render;
 pub mod simplify;

@@ -10,9 +10,8 @@ use crate::draw::{self, Corner, LegendStyle, Orientation, RefNames, ScaleBar};
 use crate::error::{Error, Result};
 use crate::font::{self, Weight};
 use crate::labels::{self, Candidate, Placed};
-use crate::layout::{Frame, Rect, bbox};
+use crate::layout::{Frame, Rect};
 use crate::page::{PT_PER_MM, Page};
-use crate::simplify::Simplifier;
 use crate::svg::{Svg, TextStyle};
 
 /// What to draw.
@@ -313,16 +312,22 @@ pub fn render(bundle: &Bundle, set: &IndicatorSet, ctx: &Context, spec: &MapSpec
     }
 
     // Simplify the shared arcs for this scale: 0.15 pt on paper.
-    let simplifier = Simplifier::new(&bundle.topology);
-    let coarse = simplifier.at(0.0);
-    let (min, max) = bbox(&coarse.rings(&territory.geometry))
-        .ok_or_else(|| Error::Render("département sans contour".into()))?;
+    let prep = crate::prepared::prepared(bundle);
+    let simplifier = &prep.simplifier;
+    let (min, max) = {
+        use geo::BoundingRect;
+        let b = prep
+            .territory
+            .bounding_rect()
+            .ok_or_else(|| Error::Render("département sans contour".into()))?;
+        ([b.min().x, b.min().y], [b.max().x, b.max().y])
+    };
     let frame = Frame::fit(frame_rect, min, max, 0.04);
     let frame = frame.shrink_to(min, max, 0.04);
-    let arcs = simplifier.at(0.15 / frame.scale);
+    let arcs = simplifier.at(&bundle.topology, 0.15 / frame.scale);
 
     // Map items over the frame: inset, north arrow, scale bar in the emptiest corners.
-    let territory_mp = bundle.topology.to_multipolygon(&territory.geometry);
+    let territory_mp = &prep.territory;
     let inset_on = spec.inset && !ctx.is_empty() && frame.rect.w > 150.0;
     let (_, _, sb_w, sb_h) = draw::scale_bar_size(&frame, f);
     let na = (16.0 * f, 26.0 * f);
@@ -334,7 +339,7 @@ pub fn render(bundle: &Bundle, set: &IndicatorSet, ctx: &Context, spec: &MapSpec
     let cm = 4.0 * f;
     let mut free: Vec<Corner> = Corner::ALL.to_vec();
     let cover = |c: Corner, w: f64, h: f64| {
-        draw::coverage(&frame, &territory_mp, c.place(frame.rect, w, h, cm))
+        draw::coverage(&frame, territory_mp, c.place(frame.rect, w, h, cm))
     };
     let mut take = |w: f64, h: f64, prefer: &[Corner]| -> Corner {
         let best = free
@@ -434,7 +439,7 @@ pub fn render(bundle: &Bundle, set: &IndicatorSet, ctx: &Context, spec: &MapSpec
                 Some(Candidate {
                     code: z.code.clone(),
                     text: st.short_name(&z.name),
-                    anchor: draw::interior_point(&frame, &bundle.topology, z)?,
+                    anchor: frame.to_page(prep.label_point(names_level, &z.code)?),
                     priority: z.area_km2,
                 })
             })

@@ -54,10 +54,37 @@ pub fn png(svg: &str, page: &Page, dpi: f64) -> Result<Vec<u8>> {
     let transform =
         tiny_skia::Transform::from_scale(w as f32 / size.width(), h as f32 / size.height());
     resvg::render(&tree, transform, &mut pixmap.as_mut());
-    let png = pixmap
-        .encode_png()
-        .map_err(|e| Error::Render(format!("PNG : {e}")))?;
-    Ok(png)
+    encode_rgb(&pixmap, dpi)
+}
+
+/// PNG of an opaque pixmap as 8-bit RGB (no alpha: the map is drawn on white, so its
+/// premultiplied pixels are its colours), fast deflate with adaptive filtering: a third of
+/// the size of RGBA and several times quicker to write than the default compression.
+fn encode_rgb(pixmap: &tiny_skia::Pixmap, dpi: f64) -> Result<Vec<u8>> {
+    let err = |e: png::EncodingError| Error::Render(format!("PNG : {e}"));
+    let rgb: Vec<u8> = pixmap
+        .data()
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
+    let mut out = Vec::with_capacity(rgb.len() / 4);
+    {
+        let mut enc = png::Encoder::new(&mut out, pixmap.width(), pixmap.height());
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_compression(png::Compression::Fast);
+        enc.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
+        // The resolution (150 dpi = 5906 pixels per metre), so a report tool pastes at scale.
+        let ppm = (dpi / 0.0254).round() as u32;
+        enc.set_pixel_dims(Some(png::PixelDimensions {
+            xppu: ppm,
+            yppu: ppm,
+            unit: png::Unit::Meter,
+        }));
+        let mut w = enc.write_header().map_err(err)?;
+        w.write_image_data(&rgb).map_err(err)?;
+    }
+    Ok(out)
 }
 
 /// One PDF page.

@@ -10,9 +10,8 @@
 //! (0.15 pt), so such crossings are invisible.
 use zones::topology::{ArcRef, TopoGeometry, Topology, arc_index};
 
-/// A topology with the importance of every vertex.
-pub struct Simplifier<'a> {
-    topology: &'a Topology,
+/// The importance of every vertex of a topology's arcs.
+pub struct Simplifier {
     importance: Vec<Vec<f64>>,
 }
 
@@ -78,8 +77,8 @@ fn importance(pts: &[[f64; 2]]) -> Vec<f64> {
     imp
 }
 
-impl<'a> Simplifier<'a> {
-    pub fn new(topology: &'a Topology) -> Simplifier<'a> {
+impl Simplifier {
+    pub fn new(topology: &Topology) -> Simplifier {
         let g = topology.grid;
         let importance = topology
             .arcs
@@ -92,19 +91,16 @@ impl<'a> Simplifier<'a> {
                 importance(&pts)
             })
             .collect();
-        Simplifier {
-            topology,
-            importance,
-        }
+        Simplifier { importance }
     }
 
-    /// Arcs simplified at `tolerance` metres, in Lambert-93 metres.
-    pub fn at(&self, tolerance: f64) -> Arcs {
+    /// Arcs of `topology` (the one given to [`Simplifier::new`]) simplified at `tolerance`
+    /// metres, in Lambert-93 metres.
+    pub fn at(&self, topology: &Topology, tolerance: f64) -> Arcs {
         let sq = tolerance * tolerance;
-        let g = self.topology.grid;
+        let g = topology.grid;
         Arcs {
-            arcs: self
-                .topology
+            arcs: topology
                 .arcs
                 .iter()
                 .zip(&self.importance)

@@ -371,7 +371,7 @@ fn borders_are_seamless_at_every_tolerance() {
     let d = data();
     let s = carto::simplify::Simplifier::new(&d.bundle.topology);
     for tol in [0.0, 5.0, 25.0, 100.0] {
-        let arcs = s.at(tol);
+        let arcs = s.at(&d.bundle.topology, tol);
         let area = |g: &zones::topology::TopoGeometry| -> f64 {
             let rings = arcs.rings(g);
             // Shells are counter-clockwise, holes clockwise: signed areas add up.

@@ -24,6 +24,11 @@
     iris: 'IRIS', commune: 'communes', es: 'Espaces de Solidarité', territoire: 'territoires',
     departement: 'département',
   };
+  const LEVEL_SINGULAR = {
+    iris: 'IRIS', commune: 'commune', es: 'Espace de Solidarité', territoire: 'territoire',
+    departement: 'département',
+  };
+  const zonesOf = (n, level) => `${n} ${n > 1 ? LEVEL_PLURAL[level] : LEVEL_SINGULAR[level]}`;
   const STATUS_TEXT = {
     secret: 'Secret statistique',
     insufficient: 'Effectif insuffisant',
@@ -54,6 +59,7 @@
   let valuesLevel = '';
   let map = null;
   let applySeq = 0;
+  let flyToZone = false; // after a jump to a zone of another level (zone panel links)
   let hovered = null; // { source, id }
   let selected = null; // { source, id }
   const placesCache = new Map(); // level → Promise<places[]>
@@ -391,9 +397,11 @@
     updateExports();
     if (previousLevel !== choice.level) fillZoneSelect();
     const zone = state.zone;
+    const fly = (first && !location.hash) || flyToZone;
+    flyToZone = false;
     whenSource(() => {
       if (seq !== applySeq) return;
-      if (zone) select(zone, { fly: first && !location.hash });
+      if (zone) select(zone, { fly, focus: fly && !first });
       else unselect(false);
     });
   }
@@ -993,7 +1001,7 @@
       box.append(ul);
     }
     for (const group of c.contains) {
-      const h = el('h3', `Contient ${group.zones.length} ${LEVEL_PLURAL[group.level]}`);
+      const h = el('h3', `Contient ${zonesOf(group.zones.length, group.level)}`);
       const ul = el('ul', null, group.zones.length > 8 ? 'zones many' : 'zones');
       for (const z of group.zones) ul.append(zoneButton(group.level, z));
       if (group.zones.length > 30) {
@@ -1020,9 +1028,8 @@
     if (levelKey === state.level) { select(code, { fly: true, focus: true }); return; }
     state.level = levelKey;
     state.zone = code;
-    apply().then(() => {
-      if (state.zone === code) select(code, { fly: true, focus: true });
-    });
+    flyToZone = true; // apply() selects state.zone once the new level is drawn
+    apply();
   }
 
   // ---- start --------------------------------------------------------------------------------

@@ -502,6 +502,8 @@ pub fn composition_of(s: &Snapshot, level: Level, code: &str) -> Result<Value, A
             contains.push(entry);
         }
     }
+    // Largest first: a territoire lists its ES, then communes, then IRIS.
+    contains.reverse();
     let iris_codes: HashSet<&str> = zone
         .iris
         .iter()
