@@ -5,10 +5,14 @@ use axum::Router;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+pub mod access;
+pub mod config;
 pub mod error;
 pub mod routes;
 pub mod state;
 
+pub use access::Audience;
+pub use config::ServerConfig;
 pub use error::ApiError;
 pub use state::{AppState, Snapshot};
 

@@ -3,6 +3,8 @@
 use arc_swap::ArcSwap;
 use std::sync::Arc;
 
+use crate::config::ServerConfig;
+
 /// One loaded bundle and the data each capability derives from it at load time.
 pub struct Snapshot {
     pub bundle: zones::Bundle,
@@ -64,13 +66,25 @@ fn content_hash(bundle: &zones::Bundle) -> u64 {
 #[derive(Clone)]
 pub struct AppState {
     current: Arc<ArcSwap<Snapshot>>,
+    config: Arc<ServerConfig>,
 }
 
 impl AppState {
+    /// A state with the default settings (public indicators only, CORS off).
     pub fn new(snapshot: Arc<Snapshot>) -> AppState {
+        AppState::with_config(snapshot, ServerConfig::default())
+    }
+
+    pub fn with_config(snapshot: Arc<Snapshot>, config: ServerConfig) -> AppState {
         AppState {
             current: Arc::new(ArcSwap::new(snapshot)),
+            config: Arc::new(config),
         }
+    }
+
+    /// The server's settings (access, HTTP limits).
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
     }
 
     /// The snapshot to answer one request with.

@@ -30,6 +30,9 @@ pub struct Config {
     pub checks: Checks,
     /// Indicator catalogue (read by the indicators crate), relative to this file.
     pub indicators: Option<PathBuf>,
+    /// Settings of `observatoire serve` (access, HTTP limits; read by the server crate),
+    /// relative to this file.
+    pub server: Option<PathBuf>,
     /// Where this configuration was read from (set on load).
     #[serde(skip)]
     pub path: PathBuf,
