@@ -37,3 +37,8 @@ bench-lookup:
 bench-map:
     cargo build --release -p observatoire
     node benches/map-page.mjs --runs 10
+
+# Load and soak: 200 connections for 60 s of mixed traffic with 0 errors, then 5 minutes at
+# 50 connections with RSS flat within 10 % and a SIGHUP reload halfway (0 failed requests).
+load:
+    bash benches/load.sh 60 300

@@ -338,3 +338,141 @@ fn indicators_export_csv_json_xlsx() {
             && text(&unknown.stderr).contains("chomage_15_64")
     );
 }
+
+/// Run the binary from `dir` (so that the default bundle, `build/<territoire>.bundle`, lands
+/// there) with the repository's configuration given by absolute path.
+fn observatoire_in(dir: &Path, args: &[&str]) -> Output {
+    let config = repo_root().join("boundaries/val-de-marne/observatoire.toml");
+    Command::new(env!("CARGO_BIN_EXE_observatoire"))
+        .arg("--config")
+        .arg(std::fs::canonicalize(config).unwrap())
+        .args(args)
+        .current_dir(dir)
+        .env_remove("OBSERVATOIRE_CONFIG")
+        .env_remove("OBSERVATOIRE_BUNDLE")
+        .output()
+        .expect("binary runs")
+}
+
+/// A copy of the built bundle whose header claims the previous format version.
+fn older_format_bundle(to: &Path) -> Vec<u8> {
+    let mut bytes = std::fs::read(built_bundle()).unwrap();
+    bytes[8..12].copy_from_slice(&(zones::bundle::FORMAT_VERSION - 1).to_le_bytes());
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    std::fs::write(to, &bytes).unwrap();
+    bytes
+}
+
+#[test]
+fn default_bundle_of_an_older_format_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let default = dir.path().join("build/val-de-marne.bundle");
+    older_format_bundle(&default);
+    let out = observatoire_in(
+        dir.path(),
+        &["zones", "--level", "commune", "--format", "csv"],
+    );
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let (old, new) = (
+        zones::bundle::FORMAT_VERSION - 1,
+        zones::bundle::FORMAT_VERSION,
+    );
+    assert!(
+        err.contains(&format!(
+            "paquet au format {old}, reconstruit au format {new}"
+        )),
+        "{err}"
+    );
+    assert_eq!(
+        text(&out.stdout).lines().count(),
+        48,
+        "header + 47 communes"
+    );
+    let rebuilt = std::fs::read(&default).unwrap();
+    assert_eq!(zones::bundle::format_version(&rebuilt), Some(new));
+    zones::Bundle::from_bytes(&default, &rebuilt).expect("the rebuilt bundle loads");
+}
+
+#[test]
+fn explicit_bundle_of_an_older_format_is_refused_with_the_command_to_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ancien.bundle");
+    let before = older_format_bundle(&path);
+    let out = observatoire(&[
+        "--bundle",
+        path.to_str().unwrap(),
+        "zones",
+        "--level",
+        "commune",
+    ]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("au format {}", zones::bundle::FORMAT_VERSION - 1))
+            && err.contains("observatoire --bundle")
+            && err.contains(" build`")
+            && err.contains("ancien.bundle"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before, "left untouched");
+}
+
+#[test]
+fn a_reader_closing_the_pipe_early_is_not_an_error() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let b = built_bundle().to_str().unwrap();
+    for args in [
+        ["zones", "--level", "iris", "--format", "geojson"],
+        ["indicators", "--level", "iris", "--format", "json"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_observatoire"))
+            .args(["--bundle", b])
+            .args(args)
+            .current_dir(repo_root())
+            .env_remove("OBSERVATOIRE_CONFIG")
+            .env_remove("OBSERVATOIRE_BUNDLE")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("binary runs");
+        // `| head -c 100`: read a little, then close the pipe while the writer is mid-output.
+        let mut first = [0u8; 100];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let err = text(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {err}", out.status);
+        assert!(!err.contains("erreur"), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn token_prints_a_new_token_and_the_line_of_its_hash() {
+    let out = observatoire(&["token", "--name", "etudes"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let token = stdout
+        .split_whitespace()
+        .find(|w| w.len() == 64 && w.bytes().all(|b| b.is_ascii_hexdigit()))
+        .expect("a 256-bit token in hex");
+    let line = format!(
+        "{{ name = \"etudes\", sha256 = \"{}\" }}",
+        server::config::token_hash(token)
+    );
+    assert!(stdout.contains(&line), "{stdout}");
+    assert!(stdout.contains("[access]") && stdout.contains("server.toml"));
+    // Two runs, two tokens.
+    assert!(!text(&observatoire(&["token", "--name", "etudes"]).stdout).contains(token));
+    // The line of an existing token; an admin token goes to admin_tokens.
+    let out = observatoire(&["token", "--name", "proxy", "--hash", "abc", "--admin"]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(
+            "{ name = \"proxy\", sha256 = \"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\" }"
+        ) && stdout.contains("admin_tokens"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Nouveau jeton"));
+}

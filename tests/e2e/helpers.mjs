@@ -56,9 +56,10 @@ export function runObservatoire(args, { timeoutMs = 300_000 } = {}) {
  * Start `observatoire --bundle BUNDLE serve --addr 127.0.0.1:PORT` (the binary builds the
  * bundle first when it is missing) and wait for /health. Returns { base, stop, logs }.
  */
-export async function startServer({ bundle, timeoutMs = 240_000 }) {
+export async function startServer({ bundle, timeoutMs = 240_000, args = [] }) {
   const port = await freePort();
-  const child = spawn(BINARY, ['--bundle', bundle, 'serve', '--addr', `127.0.0.1:${port}`], {
+  // `args`: global options before the subcommand (e.g. ['--config', 'other/observatoire.toml']).
+  const child = spawn(BINARY, [...args, '--bundle', bundle, 'serve', '--addr', `127.0.0.1:${port}`], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let logs = '';
@@ -108,11 +109,14 @@ export async function launchBrowser(options = {}) {
   };
 }
 
-/** Collect console errors and uncaught page errors of a page. */
+/** Collect console errors, CSP reports and uncaught page errors of a page. */
 export function watchConsole(page) {
   const errors = [];
   page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push({ text: msg.text(), url: msg.location().url });
+    // A Content-Security-Policy violation is an error even when reported as a warning.
+    if (msg.type() === 'error' || /Content Security Policy/i.test(msg.text())) {
+      errors.push({ text: msg.text(), url: msg.location().url });
+    }
   });
   page.on('pageerror', (e) => errors.push({ text: `uncaught: ${e.message}`, url: '' }));
   return errors;

@@ -436,6 +436,44 @@ fn same_classes_as_the_web_map() {
 }
 
 #[test]
+fn diverging_maps_draw_the_unfavourable_side_red() {
+    let red = |c: &str| {
+        let [r, _, b] = hex(c);
+        i32::from(r) - i32::from(b)
+    };
+    // Chômage: higher is worse, so the classes above the département are red.
+    let mut spec = MapSpec::new("chomage_15_64", Level::Commune);
+    spec.classes = ClassSpec::parse("diverging:4").unwrap();
+    let map = render(&spec);
+    let c = &map.legend.colors;
+    assert_eq!(map.legend.palette, "RdBu_r");
+    assert!(
+        red(&c[c.len() - 1]) > 0 && red(&c[0]) < 0,
+        "chômage: high red, low blue: {c:?}"
+    );
+    // Revenu médian: higher is better, so the classes above the département are blue.
+    let mut spec = MapSpec::new("revenu_median", Level::Commune);
+    spec.classes = ClassSpec::parse("diverging:4").unwrap();
+    let map = render(&spec);
+    let c = &map.legend.colors;
+    assert_eq!(map.legend.palette, "RdBu");
+    assert!(
+        red(&c[c.len() - 1]) < 0 && red(&c[0]) > 0,
+        "revenu: high blue, low red: {c:?}"
+    );
+    // The zones use the legend's colours.
+    let doc = roxmltree::Document::parse(&map.svg).unwrap();
+    let zones = doc
+        .descendants()
+        .find(|n| n.attribute("id") == Some("zones"))
+        .unwrap();
+    for p in zones.children().filter(|c| c.has_tag_name("path")) {
+        let code = p.attribute("data-code").unwrap();
+        assert_eq!(p.attribute("fill").unwrap(), map.legend.color_of(code));
+    }
+}
+
+#[test]
 fn atlas_of_the_es_has_a_page_per_es_naming_it() {
     let d = data();
     let spec = carto::atlas::AtlasSpec {

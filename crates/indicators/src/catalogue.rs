@@ -229,7 +229,10 @@ impl Catalogue {
     pub fn parse(path: &Path, text: &str) -> Result<Catalogue> {
         let raw: RawCatalogue = toml::from_str(text).map_err(|e| Error::Catalogue {
             path: path.to_path_buf(),
-            message: e.to_string(),
+            message: match culprit(text) {
+                Some(c) => format!("{c} : {e}"),
+                None => e.to_string(),
+            },
         })?;
         let france = match &raw.references {
             Some(r) => read_references(&path.parent().unwrap_or(Path::new(".")).join(r))?,
@@ -477,6 +480,37 @@ impl Catalogue {
     }
 }
 
+/// The indicator or source a TOML error lies in (`indicateur « chomage_15_64 »`), found by
+/// reading each entry on its own: the TOML error gives a line, but for a key nested in a
+/// sub-table (`[indicators.approximation_weight]`, `[[indicators.vintages]]`) that line does
+/// not show which indicator it belongs to.
+fn culprit(text: &str) -> Option<String> {
+    let table: toml::Table = text.parse().ok()?;
+    let entries = |list: &str| -> Vec<toml::Value> {
+        table
+            .get(list)
+            .and_then(toml::Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let name =
+        |what: &str, i: usize, item: &toml::Value| match item.get("id").and_then(|v| v.as_str()) {
+            Some(id) => format!("{what} « {id} »"),
+            None => format!("{what} n° {}", i + 1),
+        };
+    for (i, item) in entries("indicators").iter().enumerate() {
+        if item.clone().try_into::<RawIndicator>().is_err() {
+            return Some(name("indicateur", i, item));
+        }
+    }
+    for (i, item) in entries("sources").iter().enumerate() {
+        if item.clone().try_into::<Source>().is_err() {
+            return Some(name("source", i, item));
+        }
+    }
+    None
+}
+
 fn read_references(path: &Path) -> Result<Vec<FranceReference>> {
     let table = crate::table::read(path, &Default::default())?;
     let cols = ["indicator", "year", "value", "source"].map(|c| table.column(c));
@@ -523,5 +557,55 @@ fn clone_err(e: &Error) -> Error {
     Error::Catalogue {
         path: PathBuf::new(),
         message: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOURCE: &str = r#"
+region_code = "11"
+region_name = "Île-de-France"
+
+[[sources]]
+id = "rp"
+producer = "INSEE"
+title = "RP"
+path = "rp.csv"
+geography = "iris"
+key = "IRIS"
+"#;
+
+    /// A wrong key in a sub-table of an indicator: the TOML error shows only that key's line,
+    /// the message also names the indicator.
+    #[test]
+    fn errors_in_sub_tables_name_the_indicator() {
+        let text = format!(
+            r#"{SOURCE}
+[[indicators]]
+id = "revenu"
+label = "Revenu"
+definition = "d"
+theme = "t"
+kind = "median"
+source = "rp"
+year = 2016
+numerator = ["X"]
+
+[indicators.approximation_weight]
+a = "rate"
+"#
+        );
+        let err = Catalogue::parse(Path::new("c.toml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("indicateur « revenu »"), "{err}");
+        assert!(err.contains("unknown field `a`"), "{err}");
+        let bad_source = SOURCE.replace("geography = \"iris\"", "geography = \"canton\"");
+        let err = Catalogue::parse(Path::new("c.toml"), &bad_source)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("source « rp »"), "{err}");
     }
 }

@@ -72,36 +72,146 @@ impl Method {
     }
 }
 
-/// Parse breaks pasted as `0 - 10 - 20 - 30` (French decimals accepted: `12,5`).
+/// Parse breaks pasted as `0 - 10 - 20 - 30`, `0 ; 12,5 ; 25` or `21 345 - 30 000`.
+///
+/// Breaks are separated by `-` (after a number: a leading `-` is a sign), `;`, `|`, `–` or `—`.
+/// Inside a break, spaces (also no-break U+00A0, narrow no-break U+202F and thin U+2009) group
+/// thousands in threes, and the decimal mark is a comma (or a point); a trailing `%` or `€` is
+/// ignored. Without any separator, ordinary spaces separate the breaks (`0 10 20`) and the
+/// typographic ones group thousands; when an ordinary space could do either (`21 345 30 000`),
+/// the input is refused as ambiguous, with a French message.
 pub fn parse_breaks(s: &str) -> Result<Vec<f64>> {
-    let parts: Vec<&str> = s
-        .split([' ', ';', '–', '—', '|'])
-        .flat_map(|p| p.split(" - "))
-        .map(str::trim)
-        .filter(|p| !p.is_empty() && *p != "-")
-        .collect();
-    let mut out = Vec::new();
-    for p in parts {
-        let v: f64 = p
-            .replace(',', ".")
-            .parse()
-            .map_err(|_| Error::Classification(format!("borne « {p} » illisible dans « {s} »")))?;
-        if !v.is_finite() {
-            return Err(Error::Classification(format!("borne « {p} » non finie")));
+    let fail = |m: String| Err(Error::Classification(m));
+    let mut chunks: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut explicit = false;
+    for c in s.chars() {
+        let separator = match c {
+            ';' | '|' | '–' | '—' => true,
+            // A dash after a number separates; at the start of a break it is a sign, and after
+            // an exponent's `e` it belongs to the number.
+            '-' => !cur.trim_matches(is_space).is_empty() && !cur.ends_with(['e', 'E']),
+            _ => false,
+        };
+        if separator {
+            explicit = true;
+            chunks.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(c);
         }
+    }
+    chunks.push(cur);
+
+    let tokens: Vec<String> = if explicit {
+        chunks
+            .iter()
+            .map(|c| c.trim_matches(is_space).to_string())
+            .filter(|c| !c.is_empty())
+            .collect()
+    } else {
+        // Typographic spaces group thousands; ordinary spaces separate the breaks, unless one
+        // could also group thousands.
+        let tokens: Vec<String> = s
+            .split([' ', '\t', '\n', '\r'])
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect();
+        if let Some(w) = tokens
+            .windows(2)
+            .find(|w| is_leading_group(&w[0]) && is_following_group(&w[1]))
+        {
+            return fail(format!(
+                "« {s} » est ambigu : l'espace de « {} {} » sépare-t-il des milliers ou deux bornes ? \
+                 Séparez les bornes par « - » ou « ; », par exemple « 0 - 21 345 - 30 000 ».",
+                w[0], w[1]
+            ));
+        }
+        tokens
+    };
+
+    let mut out = Vec::new();
+    for t in &tokens {
+        let v = parse_break(t).map_err(|m| Error::Classification(format!("{m} dans « {s} »")))?;
         out.push(v);
     }
     if out.len() < 2 {
-        return Err(Error::Classification(format!(
+        return fail(format!(
             "« {s} » : au moins deux bornes sont attendues, par exemple « 0 - 10 - 20 »"
-        )));
+        ));
     }
     if out.windows(2).any(|w| w[0] >= w[1]) {
-        return Err(Error::Classification(format!(
+        return fail(format!(
             "« {s} » : les bornes doivent être strictement croissantes"
-        )));
+        ));
     }
     Ok(out)
+}
+
+/// Spaces that may group thousands: ordinary, no-break, narrow no-break, thin; tabulation.
+fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}' | '\t')
+}
+
+/// One to three digits, not a lone leading zero, optionally signed: `21` in `21 345`.
+fn is_leading_group(g: &str) -> bool {
+    let d = g.strip_prefix(['-', '+', '−']).unwrap_or(g);
+    (1..=3).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0')
+}
+
+/// Three digits, then possibly the decimals and a unit: `345`, `345,5`, `345 %` (last group).
+fn is_following_group(g: &str) -> bool {
+    let b = g.as_bytes();
+    b.len() >= 3
+        && b[..3].iter().all(u8::is_ascii_digit)
+        && match b.get(3) {
+            None => true,
+            Some(b',' | b'.') => b.len() > 4 && b[4..].iter().all(u8::is_ascii_digit),
+            _ => false,
+        }
+}
+
+/// One break: thousands groups (`21 345`), decimal comma, sign, a trailing `%` or `€`.
+fn parse_break(t: &str) -> std::result::Result<f64, String> {
+    let t = t
+        .trim_end_matches(|c: char| is_space(c) || c == '%' || c == '€')
+        .trim_start_matches(is_space);
+    let groups: Vec<&str> = t.split(is_space).filter(|g| !g.is_empty()).collect();
+    let joined = match groups.as_slice() {
+        [] => return Err(format!("borne vide « {t} »")),
+        [one] => (*one).to_string(),
+        [first, rest @ ..] => {
+            let grouped = is_leading_group(first)
+                && rest.iter().enumerate().all(|(i, g)| {
+                    if i + 1 == rest.len() {
+                        is_following_group(g)
+                    } else {
+                        g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit())
+                    }
+                });
+            if !grouped {
+                return Err(format!(
+                    "borne « {t} » illisible : l'espace n'y sépare pas des milliers (groupes de \
+                     trois chiffres, « 21 345 ») ; séparez les bornes par « - » ou « ; »"
+                ));
+            }
+            groups.concat()
+        }
+    };
+    if joined.matches([',', '.']).count() > 1 {
+        return Err(format!(
+            "borne « {t} » illisible (une seule virgule décimale, et pas de point ni de virgule \
+             entre les milliers : « 21 345,5 »)"
+        ));
+    }
+    let v: f64 = joined
+        .replace(',', ".")
+        .replace('−', "-")
+        .parse()
+        .map_err(|_| format!("borne « {t} » illisible"))?;
+    if !v.is_finite() {
+        return Err(format!("borne « {t} » non finie"));
+    }
+    Ok(v)
 }
 
 /// `round(1 + 3.3 · log10(n))` (Sturges as French practice writes it), at least 1.
@@ -474,6 +584,17 @@ mod tests {
             parse_breaks("0 – 12,5 – 25").unwrap(),
             vec![0.0, 12.5, 25.0]
         );
+        assert_eq!(
+            parse_breaks("0 ; 12,5 ; 25").unwrap(),
+            vec![0.0, 12.5, 25.0]
+        );
+        assert_eq!(parse_breaks("0 10 20").unwrap(), vec![0.0, 10.0, 20.0]);
+        assert_eq!(parse_breaks("-5 - 0 - 5").unwrap(), vec![-5.0, 0.0, 5.0]);
+        assert_eq!(
+            parse_breaks("-10 - -2,5 - 0").unwrap(),
+            vec![-10.0, -2.5, 0.0]
+        );
+        assert_eq!(parse_breaks("10-20-30").unwrap(), vec![10.0, 20.0, 30.0]);
         assert!(parse_breaks("10 - 5").is_err());
         assert!(parse_breaks("10").is_err());
         assert!(parse_breaks("a - b").is_err());
@@ -481,6 +602,64 @@ mod tests {
             classify(&[0.0, 50.0], &Method::Manual(vec![0.0, 10.0]), 1).is_err(),
             "breaks must cover the values"
         );
+    }
+
+    #[test]
+    fn manual_breaks_with_french_thousands_and_decimals() {
+        assert_eq!(
+            parse_breaks("21 345 - 30 000").unwrap(),
+            vec![21345.0, 30000.0]
+        );
+        // Narrow no-break and no-break spaces, as French number formatting writes them.
+        assert_eq!(
+            parse_breaks("21\u{202f}345 - 30\u{202f}000").unwrap(),
+            vec![21345.0, 30000.0]
+        );
+        assert_eq!(
+            parse_breaks("21\u{a0}345 ; 30\u{a0}000 ; 1\u{a0}234\u{a0}567").unwrap(),
+            vec![21345.0, 30000.0, 1_234_567.0]
+        );
+        assert_eq!(parse_breaks("12,5 - 20").unwrap(), vec![12.5, 20.0]);
+        assert_eq!(
+            parse_breaks("19 067,5 ; 21 824 ; 25 000,25").unwrap(),
+            vec![19067.5, 21824.0, 25000.25]
+        );
+        assert_eq!(
+            parse_breaks("-1 000 - 0 - 1 000").unwrap(),
+            vec![-1000.0, 0.0, 1000.0]
+        );
+        assert_eq!(
+            parse_breaks("10 % - 12,5 % - 20 %").unwrap(),
+            vec![10.0, 12.5, 20.0]
+        );
+        // Typographic spaces only group thousands, so ordinary spaces may separate the breaks.
+        assert_eq!(
+            parse_breaks("0 21\u{202f}345 30\u{202f}000").unwrap(),
+            vec![0.0, 21345.0, 30000.0]
+        );
+    }
+
+    #[test]
+    fn ambiguous_or_badly_grouped_breaks_are_refused_in_french() {
+        let msg = |s: &str| parse_breaks(s).unwrap_err().to_string();
+        // Thousands or two breaks?
+        let m = msg("21 345 30 000");
+        assert!(m.contains("ambigu") && m.contains("« - » ou « ; »"), "{m}");
+        let m = msg("0 10 100 1000");
+        assert!(m.contains("ambigu") && m.contains("10 100"), "{m}");
+        // Spaces that are not thousands groups inside a break.
+        for bad in ["10 20 - 30", "1 23 - 40", "21 3456 - 40000", "0 500 - 600"] {
+            let m = msg(bad);
+            assert!(m.contains("milliers") && m.contains(bad), "{bad}: {m}");
+        }
+        // Grouping with points or commas.
+        let m = msg("1.234,5 - 2000");
+        assert!(m.contains("une seule virgule"), "{m}");
+        let m = msg("0 - dix");
+        assert!(m.contains("« dix » illisible"), "{m}");
+        assert!(parse_breaks("0 - inf").is_err());
+        assert!(parse_breaks("- - -").is_err());
+        assert!(parse_breaks(" ; ").is_err());
     }
 
     #[test]

@@ -35,11 +35,19 @@ pub fn missing_color() -> &'static str {
     &all().missing
 }
 
-/// The palette for an indicator: reds for "higher is worse", blues for "higher is better",
-/// purples when neither, RdBu around a reference.
+/// Suffix of a palette name that reverses its ramp (`RdBu_r`: blue to red).
+pub const REVERSED_SUFFIX: &str = "_r";
+
+/// The palette for an indicator. One convention on every map: red means unfavourable, blue
+/// favourable. Sequential (light = low, dark = high): reds when higher is worse, blues when
+/// higher is better, purples when neither. Diverging around a reference (low values first):
+/// high values red and low ones blue when higher is worse (`RdBu_r`), the reverse when higher
+/// is better (`RdBu`), and purple to orange, free of judgement, when neither (`PuOr`).
 pub fn default_for(higher_is_better: Option<bool>, diverging: bool) -> &'static str {
     match (diverging, higher_is_better) {
-        (true, _) => "RdBu",
+        (true, Some(false)) => "RdBu_r",
+        (true, Some(true)) => "RdBu",
+        (true, None) => "PuOr",
         (false, Some(false)) => "Reds",
         (false, Some(true)) => "Blues",
         (false, None) => "Purples",
@@ -47,22 +55,30 @@ pub fn default_for(higher_is_better: Option<bool>, diverging: bool) -> &'static 
 }
 
 /// `k` colours of a palette, light to dark (sequential) or end to end (diverging), sampled
-/// along its ramp and interpolated in RGB.
+/// along its ramp and interpolated in RGB; `<name>_r` reverses the ramp.
 pub fn colors(name: &str, k: usize) -> Result<Vec<String>> {
+    let (base, reversed) = match name.len().checked_sub(REVERSED_SUFFIX.len()) {
+        Some(i) if name.is_char_boundary(i) && name[i..].eq_ignore_ascii_case(REVERSED_SUFFIX) => {
+            (&name[..i], true)
+        }
+        _ => (name, false),
+    };
     let p = all()
         .palette
         .iter()
-        .find(|p| p.name.eq_ignore_ascii_case(name))
+        .find(|p| p.name.eq_ignore_ascii_case(base))
         .ok_or_else(|| {
-            Error::Classification(format!(
-                "palette inconnue « {name} » ({})",
-                all()
-                    .palette
-                    .iter()
-                    .map(|p| p.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
+            Error::Classification(
+                format!(
+                    "palette inconnue « {name} » ({})",
+                    all()
+                        .palette
+                        .iter()
+                        .map(|p| p.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ) + " ; suffixe « _r » pour l'inverser, par exemple « RdBu_r »",
+            )
         })?;
     if k == 0 {
         return Ok(Vec::new());
@@ -74,7 +90,7 @@ pub fn colors(name: &str, k: usize) -> Result<Vec<String>> {
     } else {
         (0.0, 1.0)
     };
-    Ok((0..k)
+    let mut out: Vec<String> = (0..k)
         .map(|i| {
             let t = if k == 1 {
                 (from + to) / 2.0
@@ -90,7 +106,12 @@ pub fn colors(name: &str, k: usize) -> Result<Vec<String>> {
                 .collect();
             format!("#{:02x}{:02x}{:02x}", c[0], c[1], c[2])
         })
-        .collect())
+        .collect();
+    if reversed {
+        // The same colours (a sequential ramp still skips its lightest tenth), in reverse order.
+        out.reverse();
+    }
+    Ok(out)
 }
 
 fn parse_hex(c: &str) -> [f64; 3] {
@@ -122,5 +143,77 @@ mod tests {
             "diverging centre is neutral"
         );
         assert!(colors("Rainbow", 3).is_err());
+        assert!(colors("Rainbow_r", 3).is_err());
+        assert!(colors("_r", 3).is_err());
+    }
+
+    /// Redness minus blueness of a colour.
+    fn red_minus_blue(c: &str) -> f64 {
+        let [r, _, b] = parse_hex(c);
+        r - b
+    }
+
+    /// Hue of a colour in degrees, 0–360 (red near 0, blue near 220).
+    fn hue(c: &str) -> f64 {
+        let [r, g, b] = parse_hex(c);
+        let (max, min) = (r.max(g).max(b), r.min(g).min(b));
+        if max == min {
+            return 0.0;
+        }
+        let h = if max == r {
+            (g - b) / (max - min)
+        } else if max == g {
+            2.0 + (b - r) / (max - min)
+        } else {
+            4.0 + (r - g) / (max - min)
+        };
+        (h * 60.0).rem_euclid(360.0)
+    }
+
+    #[test]
+    fn reversed_palettes() {
+        let mut r = colors("Reds", 5).unwrap();
+        r.reverse();
+        assert_eq!(colors("Reds_r", 5).unwrap(), r);
+        let mut d = colors("RdBu", 6).unwrap();
+        d.reverse();
+        assert_eq!(colors("rdbu_R", 6).unwrap(), d);
+    }
+
+    #[test]
+    fn red_is_unfavourable_on_every_default_palette() {
+        for k in 2..=9 {
+            // Classes go from low to high values: colours[0] is the lowest class.
+            let worse = colors(default_for(Some(false), true), k).unwrap();
+            assert!(
+                red_minus_blue(&worse[k - 1]) > 0.0 && red_minus_blue(&worse[0]) < 0.0,
+                "higher is worse (chômage), diverging, k={k}: high values red, low ones blue: {worse:?}"
+            );
+            let better = colors(default_for(Some(true), true), k).unwrap();
+            assert!(
+                red_minus_blue(&better[k - 1]) < 0.0 && red_minus_blue(&better[0]) > 0.0,
+                "higher is better (revenu), diverging, k={k}: high values blue, low ones red: {better:?}"
+            );
+            let neutral = colors(default_for(None, true), k).unwrap();
+            for c in [&neutral[0], &neutral[k - 1]] {
+                let h = hue(c);
+                assert!(
+                    (20.0..190.0).contains(&h) || (250.0..340.0).contains(&h),
+                    "neither: no red/blue judgement, k={k}: {c} (hue {h:.0}°) in {neutral:?}"
+                );
+            }
+            // Sequential: darker is higher; the hue says whether high is bad (red) or good (blue).
+            let worse = colors(default_for(Some(false), false), k).unwrap();
+            assert!(worse.iter().all(|c| red_minus_blue(c) > 0.0), "{worse:?}");
+            let better = colors(default_for(Some(true), false), k).unwrap();
+            assert!(better.iter().all(|c| red_minus_blue(c) < 0.0), "{better:?}");
+            for seq in [&worse, &better] {
+                let lum = |c: &str| parse_hex(c).iter().sum::<f64>();
+                assert!(
+                    seq.windows(2).all(|w| lum(&w[0]) > lum(&w[1])),
+                    "light to dark: {seq:?}"
+                );
+            }
+        }
     }
 }

@@ -205,8 +205,13 @@ pub fn parse_csv(path: &Path, text: &str, delimiter: Option<u8>) -> Result<RawTa
     })
 }
 
+/// Most cells a spreadsheet table may have once laid out as rows × columns (several times the
+/// largest INSEE base of France's IRIS): a sheet whose used cells span more is refused rather
+/// than allocated.
+pub const MAX_SHEET_CELLS: usize = 30_000_000;
+
 fn read_spreadsheet(path: &Path, opts: &TableOptions) -> Result<RawTable> {
-    use calamine::{Data, Reader, open_workbook_auto};
+    use calamine::{Data, Reader, Sheets, open_workbook_auto};
     let err = |m: String| Error::Read {
         path: path.to_path_buf(),
         message: m,
@@ -220,9 +225,7 @@ fn read_spreadsheet(path: &Path, opts: &TableOptions) -> Result<RawTable> {
             .cloned()
             .ok_or_else(|| err("classeur sans feuille".into()))?,
     };
-    let range = wb
-        .worksheet_range(&sheet)
-        .map_err(|e| err(format!("feuille « {sheet} » : {e}")))?;
+    let sheet_err = |e: String| err(format!("feuille « {sheet} » : {e}"));
     let text = |d: &Data| -> String {
         match d {
             Data::Empty => String::new(),
@@ -235,26 +238,82 @@ fn read_spreadsheet(path: &Path, opts: &TableOptions) -> Result<RawTable> {
             other => other.to_string(),
         }
     };
-    let mut it = range.rows();
-    let header: Vec<String> = it
-        .next()
-        .map(|r| r.iter().map(|c| text(c).trim().to_string()).collect())
-        .ok_or_else(|| err("feuille vide".into()))?;
-    let rows = it
-        .enumerate()
-        .map(|(i, r)| {
-            (
-                i as u64 + 2,
-                r.iter().map(|c| text(c).trim().to_string()).collect(),
-            )
-        })
-        .collect();
+    // The used cells, sparse: calamine's dense `worksheet_range` would allocate the whole
+    // rectangle they span (two cells at A1 and XFD1048576: 17 billion cells) and abort.
+    let mut cells: Vec<(u32, u32, String)> = Vec::new();
+    match &mut wb {
+        Sheets::Xlsx(x) => {
+            let mut reader = x
+                .worksheet_cells_reader(&sheet)
+                .map_err(|e| sheet_err(e.to_string()))?;
+            while let Some(c) = reader.next_cell().map_err(|e| sheet_err(e.to_string()))? {
+                let t = text(&Data::from(c.get_value().clone()));
+                if !t.trim().is_empty() {
+                    let (r, col) = c.get_position();
+                    cells.push((r, col, t));
+                }
+            }
+        }
+        other => {
+            let range = other
+                .worksheet_range(&sheet)
+                .map_err(|e| sheet_err(e.to_string()))?;
+            let (r0, c0) = range.start().unwrap_or((0, 0));
+            for (r, c, d) in range.used_cells() {
+                let t = text(d);
+                if !t.trim().is_empty() {
+                    cells.push((r0 + r as u32, c0 + c as u32, t));
+                }
+            }
+        }
+    }
+    let (header, rows) = rows_of_cells(cells).map_err(sheet_err)?;
     Ok(RawTable {
         path: path.to_path_buf(),
         header,
         rows,
         geometries: None,
     })
+}
+
+/// Lay out used cells `(row, column, text)` as a table: the first used row is the header,
+/// columns run from the first to the last used column, rows without any cell are skipped, and
+/// each row carries its line in the sheet (from 1).
+#[allow(clippy::type_complexity)]
+fn rows_of_cells(
+    mut cells: Vec<(u32, u32, String)>,
+) -> std::result::Result<(Vec<String>, Vec<(u64, Vec<String>)>), String> {
+    if cells.is_empty() {
+        return Err("feuille vide".into());
+    }
+    cells.sort_by_key(|(r, c, _)| (*r, *c));
+    let first_col = cells.iter().map(|c| c.1).min().unwrap_or(0);
+    let last_col = cells.iter().map(|c| c.1).max().unwrap_or(0);
+    let width = (last_col - first_col) as usize + 1;
+    let mut lines: Vec<u32> = cells.iter().map(|c| c.0).collect();
+    lines.dedup();
+    if lines.len().saturating_mul(width) > MAX_SHEET_CELLS {
+        return Err(format!(
+            "table trop grande : {} lignes × {width} colonnes (au plus {} millions de cellules)",
+            lines.len(),
+            MAX_SHEET_CELLS / 1_000_000
+        ));
+    }
+    let mut table: Vec<(u64, Vec<String>)> = Vec::with_capacity(lines.len());
+    for (r, c, t) in cells {
+        if table
+            .last()
+            .is_none_or(|(line, _)| *line != u64::from(r) + 1)
+        {
+            table.push((u64::from(r) + 1, vec![String::new(); width]));
+        }
+        if let Some((_, row)) = table.last_mut() {
+            row[(c - first_col) as usize] = t.trim().to_string();
+        }
+    }
+    let mut rows = table.into_iter();
+    let header = rows.next().map(|(_, h)| h).unwrap_or_default();
+    Ok((header, rows.collect()))
 }
 
 fn read_geojson(path: &Path) -> Result<RawTable> {
@@ -305,6 +364,34 @@ mod tests {
         assert_eq!(parse_cell("ns"), Some(Cell::NotSignificant));
         assert_eq!(parse_cell("abc"), None);
         assert_eq!(parse_cell("NaN"), None);
+    }
+
+    #[test]
+    fn sheet_cells_are_laid_out_sparsely() {
+        let cell = |r: u32, c: u32, t: &str| (r, c, t.to_string());
+        let (header, rows) = rows_of_cells(vec![
+            cell(1, 2, "P"),
+            cell(1, 1, "CODGEO"),
+            cell(2, 1, "94028"),
+            cell(7, 2, " 12,5 "),
+        ])
+        .unwrap();
+        assert_eq!(header, ["CODGEO", "P"]);
+        assert_eq!(
+            rows,
+            [
+                (3, vec!["94028".to_string(), String::new()]),
+                (8, vec![String::new(), "12,5".to_string()])
+            ]
+        );
+        // Opposite corners of a sheet: three rows, not 17 billion cells.
+        let (header, rows) =
+            rows_of_cells(vec![cell(0, 0, "A"), cell(1_048_575, 16_383, "1")]).unwrap();
+        assert_eq!((header.len(), rows.len()), (16_384, 1));
+        let mut many: Vec<_> = (0..2_000).map(|r| cell(r, 0, "x")).collect();
+        many.push(cell(0, 16_383, "far"));
+        assert!(rows_of_cells(many).unwrap_err().contains("trop grande"));
+        assert!(rows_of_cells(Vec::new()).is_err());
     }
 
     #[test]

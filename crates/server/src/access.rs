@@ -9,9 +9,26 @@
 //! 3. the configured `trusted_header`, only from a configured reverse proxy's address.
 //!
 //! Answers that depend on the audience must not be shared by caches: see [`Audience::vary`].
-use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::header::{AUTHORIZATION, COOKIE as COOKIE_HEADER};
+//! [`identify`] (installed over the whole router) works out the audience once per request;
+//! [`audience_dependent`] (a route layer on every route whose answer depends on it: page,
+//! catalogue, values, classes, styles, exports) adds `Vary` to every answer and
+//! `Cache-Control: private, no-store` to the answers given to an internal audience, so that no
+//! shared cache or CDN ever hands an internal answer to the public. Public answers keep their
+//! own caching (`no-cache` + ETag).
+//!
+//! Vector tiles and TileJSON are not audience-dependent, on purpose: tiles carry the geometry,
+//! `code` and `name` of the zones only — never an indicator value — and are the same for
+//! everyone (public, immutable, cacheable by any CDN). The page colours them with
+//! feature-state from `/api/indicators/{id}` and the style's `match` on zone codes. So the
+//! values of an internal indicator travel only through authenticated, non-cacheable answers
+//! (values, classes, style, exports): that is the separate, authenticated path of internal
+//! data, and a public tile cannot contain an internal value because no tile contains any value.
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, COOKIE as COOKIE_HEADER, VARY};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 
@@ -80,8 +97,102 @@ impl FromRequestParts<AppState> for Audience {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+        if let Some(a) = parts.extensions.get::<Audience>() {
+            return Ok(a.clone());
+        }
         Ok(Audience::of(&state.config().access, parts))
     }
+}
+
+/// `Cache-Control` of every answer given to an internal audience on an audience-dependent
+/// route.
+pub const PRIVATE: &str = "private, no-store";
+
+/// The `Vary` value of audience-dependent answers, stored beside the [`Audience`] in the
+/// request's extensions by [`identify`].
+#[derive(Debug, Clone)]
+struct VaryOn(HeaderValue);
+
+/// Middleware over the whole router: the audience of the request, worked out once and kept in
+/// its extensions (the [`Audience`] extractor and [`audience_dependent`] read it there).
+pub async fn identify(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let access = &state.config().access;
+    let audience = Audience::of(access, &parts);
+    if let Some(who) = &audience.who {
+        tracing::debug!("indicateurs internes ouverts à {who}");
+    }
+    let vary = HeaderValue::from_str(&Audience::vary(access))
+        .unwrap_or(HeaderValue::from_static("Authorization, Cookie"));
+    parts.extensions.insert(audience);
+    parts.extensions.insert(VaryOn(vary));
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// Route layer of the audience-dependent routes: `Vary` on every answer (errors included:
+/// a 404 for the public must not be served to a signed-in user, nor the reverse), and
+/// `Cache-Control: private, no-store` when the audience is internal. Without [`identify`]
+/// upstream the audience is unknown, and the answer is treated as internal (never shared).
+pub async fn audience_dependent(request: Request, next: Next) -> Response {
+    let internal = request
+        .extensions()
+        .get::<Audience>()
+        .is_none_or(|a| a.internal);
+    let vary = request
+        .extensions()
+        .get::<VaryOn>()
+        .map(|v| v.0.clone())
+        .unwrap_or(HeaderValue::from_static("Authorization, Cookie"));
+    let mut response = next.run(request).await;
+    seal(response.headers_mut(), internal, &vary);
+    response
+}
+
+/// Add the audience headers to an answer's headers (see [`audience_dependent`]).
+pub fn seal(headers: &mut HeaderMap, internal: bool, vary: &HeaderValue) {
+    let present: Vec<String> = headers
+        .get_all(VARY)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().to_ascii_lowercase())
+        .collect();
+    let missing: Vec<&str> = vary
+        .to_str()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && !present.iter().any(|p| p.eq_ignore_ascii_case(t)))
+        .collect();
+    if !missing.is_empty()
+        && let Ok(v) = HeaderValue::from_str(&missing.join(", "))
+    {
+        headers.append(VARY, v);
+    }
+    if internal {
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static(PRIVATE));
+    }
+}
+
+/// The sign-in cookie of a request, if any (whether or not it is a valid token).
+pub fn cookie_token(parts: &Parts) -> Option<String> {
+    cookie(parts, COOKIE)
+}
+
+/// Whether the request reached us over HTTPS, as told by `X-Forwarded-Proto` from one of the
+/// trusted reverse proxies (for the cookie's `Secure` attribute).
+pub fn forwarded_https(config: &AccessConfig, parts: &Parts) -> bool {
+    let trusted = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_some_and(|c| config.trusted_proxies.contains(&c.0.ip()));
+    trusted
+        && parts
+            .headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
 }
 
 /// Whether the request carries one of the admin tokens (`Authorization: Bearer …`).

@@ -4,6 +4,8 @@ use arc_swap::ArcSwap;
 use std::sync::Arc;
 
 use crate::config::ServerConfig;
+use crate::metrics::Metrics;
+use crate::reload::Reloader;
 
 /// One loaded bundle and the data each capability derives from it at load time.
 pub struct Snapshot {
@@ -17,10 +19,13 @@ pub struct Snapshot {
     pub tiles: Result<tiles::Tileset, String>,
     /// The computed indicators (bundle section), `None` when the bundle has none.
     pub indicators: Option<indicators::IndicatorSet>,
+    /// Time taken to derive all of the above from the bundle.
+    pub built_in: std::time::Duration,
 }
 
 impl Snapshot {
     pub fn new(bundle: zones::Bundle) -> Snapshot {
+        let started = std::time::Instant::now();
         let version = format!("{:016x}", content_hash(&bundle));
         let lookup = lookup::Lookup::new(&bundle);
         let indicators = bundle
@@ -41,13 +46,16 @@ impl Snapshot {
             lookup,
             tiles,
             indicators,
+            built_in: started.elapsed(),
         }
     }
 
     /// A snapshot whose search also knows the town halls and the imported BAN addresses.
     pub fn with_places(bundle: zones::Bundle, places: lookup::Places) -> Snapshot {
+        let started = std::time::Instant::now();
         let mut s = Snapshot::new(bundle);
         s.lookup.set_places(&s.bundle, places);
+        s.built_in = started.elapsed();
         s
     }
 }
@@ -67,6 +75,9 @@ fn content_hash(bundle: &zones::Bundle) -> u64 {
 pub struct AppState {
     current: Arc<ArcSwap<Snapshot>>,
     config: Arc<ServerConfig>,
+    /// How to reload the bundle (`SIGHUP`, `POST /admin/reload`); `None`: reloading disabled.
+    reloader: Option<Arc<Reloader>>,
+    metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -76,10 +87,29 @@ impl AppState {
     }
 
     pub fn with_config(snapshot: Arc<Snapshot>, config: ServerConfig) -> AppState {
+        let metrics = Arc::new(Metrics::new());
+        metrics.published(&snapshot);
         AppState {
             current: Arc::new(ArcSwap::new(snapshot)),
             config: Arc::new(config),
+            reloader: None,
+            metrics,
         }
+    }
+
+    /// The same state, able to reload its bundle with `reloader`.
+    pub fn with_reloader(mut self, reloader: Reloader) -> AppState {
+        self.reloader = Some(Arc::new(reloader));
+        self
+    }
+
+    pub fn reloader(&self) -> Option<&Arc<Reloader>> {
+        self.reloader.as_ref()
+    }
+
+    /// The counters of `GET /metrics`.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// The server's settings (access, HTTP limits).
@@ -94,6 +124,7 @@ impl AppState {
 
     /// Publish a new snapshot; later requests see it, requests in flight keep theirs.
     pub fn publish(&self, snapshot: Arc<Snapshot>) {
+        self.metrics.published(&snapshot);
         self.current.store(snapshot);
     }
 }

@@ -80,6 +80,17 @@ async fn catalogue_values_classes_and_export() {
         (d["breaks"][2].as_f64().unwrap() - 13.0235).abs() < 0.001,
         "centred on the département value: {d}"
     );
+    // Same palette as the static maps: the unfavourable side (high unemployment) in red.
+    assert_eq!(d["palette"], "RdBu_r", "{d}");
+    let colors = d["colors"].as_array().unwrap();
+    let red = |c: &serde_json::Value| {
+        let h = c.as_str().unwrap().trim_start_matches('#');
+        i32::from_str_radix(&h[0..2], 16).unwrap() - i32::from_str_radix(&h[4..6], 16).unwrap()
+    };
+    assert!(
+        red(&colors[colors.len() - 1]) > 0 && red(&colors[0]) < 0,
+        "{d}"
+    );
 
     for (url, code) in [
         (

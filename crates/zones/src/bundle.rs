@@ -153,22 +153,91 @@ impl Bundle {
     }
 }
 
-/// Write `bytes` to `path` so that `path` is never seen half-written.
+/// The format version written in a file's header, if it starts with the bundle signature
+/// (read before the payload, so that an older bundle can be told from a damaged one).
+pub fn format_version(bytes: &[u8]) -> Option<u32> {
+    if bytes.len() < 12 || &bytes[..8] != MAGIC {
+        return None;
+    }
+    Some(u32::from_le_bytes(
+        bytes[8..12].try_into().expect("4 bytes"),
+    ))
+}
+
+/// Random characters between the prefix and the suffix of a temporary file's name.
+const TEMP_RAND_LEN: usize = 6;
+
+/// Folder of `path` (`.` for a bare file name).
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Prefix of the temporary files written for `path`: `.<file name>.`, so that a temporary
+/// file left by a killed process (`.val-de-marne.bundle.a1B2c3.tmp`) names its target.
+fn temp_prefix(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "observatoire".into());
+    format!(".{name}.")
+}
+
+/// Whether `file_name` is a temporary file of `write_atomic` for a target named by `prefix`.
+fn is_temp_name(file_name: &str, prefix: &str) -> bool {
+    file_name
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix(".tmp"))
+        .is_some_and(|r| r.len() == TEMP_RAND_LEN && r.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Remove the temporary files of `path` left behind by a process killed while writing it
+/// (`kill -9`, power cut). A temporary file being written by a live process is locked, and kept.
+/// Returns the number of files removed; errors are ignored (this is housekeeping).
+pub fn remove_stale_temp_files(path: &Path) -> usize {
+    let prefix = temp_prefix(path);
+    let Ok(entries) = std::fs::read_dir(parent_dir(path)) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        if !is_temp_name(&entry.file_name().to_string_lossy(), &prefix) {
+            continue;
+        }
+        let p = entry.path();
+        // The writer holds an exclusive lock until its file is renamed over the target; the
+        // kernel releases it when the writer dies.
+        let Ok(f) = std::fs::File::open(&p) else {
+            continue;
+        };
+        if f.try_lock().is_ok() && std::fs::remove_file(&p).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// Write `bytes` to `path` so that `path` is never seen half-written. Temporary files left by
+/// an earlier, killed write of the same target are removed first.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let werr = |source: std::io::Error| Error::Write {
         path: path.to_path_buf(),
         source,
     };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let dir = parent_dir(path);
     std::fs::create_dir_all(&dir).map_err(werr)?;
+    remove_stale_temp_files(path);
     let mut tmp = tempfile::Builder::new()
-        .prefix(".observatoire-")
+        .prefix(&temp_prefix(path))
+        .rand_bytes(TEMP_RAND_LEN)
         .suffix(".tmp")
         .tempfile_in(&dir)
         .map_err(werr)?;
+    // Held until the file is closed (after the rename), or released by the kernel if this
+    // process dies: `remove_stale_temp_files` leaves a locked file alone.
+    tmp.as_file().lock().map_err(werr)?;
     tmp.write_all(bytes).map_err(werr)?;
     // tempfile creates 0600; a bundle is read by the server, possibly as another user.
     #[cfg(unix)]
@@ -184,4 +253,59 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temp_names_name_their_target() {
+        let p = temp_prefix(Path::new("build/val-de-marne.bundle"));
+        assert_eq!(p, ".val-de-marne.bundle.");
+        assert!(is_temp_name(".val-de-marne.bundle.a1B2c3.tmp", &p));
+        assert!(!is_temp_name(".val-de-marne.bundle.tmp", &p));
+        assert!(!is_temp_name(".val-de-marne.bundle.old.a1B2c3.tmp", &p));
+        assert!(!is_temp_name(".observatoire-a1B2c3.tmp", &p));
+        assert!(!is_temp_name("val-de-marne.bundle", &p));
+    }
+
+    #[test]
+    fn stale_temp_files_are_removed_but_not_live_ones_nor_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("x.bundle");
+        let stale = dir.path().join(".x.bundle.AbC123.tmp");
+        let live = dir.path().join(".x.bundle.ZzZ999.tmp");
+        let other = dir.path().join(".y.bundle.AbC123.tmp");
+        for p in [&stale, &live, &other] {
+            std::fs::write(p, b"partial").unwrap();
+        }
+        // A writer still at work holds the lock on its temporary file.
+        let writer = std::fs::OpenOptions::new().write(true).open(&live).unwrap();
+        writer.lock().unwrap();
+        assert_eq!(remove_stale_temp_files(&target), 1);
+        assert!(!stale.exists());
+        assert!(live.exists(), "a locked (live) temporary file is kept");
+        assert!(other.exists(), "another target's temporary file is kept");
+        drop(writer);
+
+        // A write of the target cleans up the (now unlocked) leftover and leaves nothing else.
+        write_atomic(&target, b"new").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, [".y.bundle.AbC123.tmp", "x.bundle"]);
+    }
+
+    #[test]
+    fn format_version_is_read_from_the_header() {
+        let mut b = MAGIC.to_vec();
+        b.extend_from_slice(&2u32.to_le_bytes());
+        assert_eq!(format_version(&b), Some(2));
+        assert_eq!(format_version(b"OBSVBNDL"), None);
+        assert_eq!(format_version(b"PK\x03\x04 not a bundle"), None);
+    }
 }

@@ -17,6 +17,7 @@ pub mod qpv;
 pub mod source;
 pub mod synthetic;
 pub mod topology;
+pub mod validate;
 
 pub use build::{BuildReport, build};
 pub use bundle::Bundle;

@@ -48,8 +48,11 @@ pub fn default_bundle_path(config: &Path) -> PathBuf {
     PathBuf::from("build").join(format!("{name}.bundle"))
 }
 
-/// Load the bundle, building it first from the configuration when it does not exist yet.
+/// Load the bundle, building it first from the configuration when it does not exist yet. The
+/// default bundle (built from the configuration) is rebuilt when it is of an older format; an
+/// explicit `--bundle` of an older format is refused (it may not come from this configuration).
 pub fn load_or_build(config_path: &Path, bundle: Option<PathBuf>) -> Result<Bundle> {
+    let explicit = bundle.is_some();
     let path = bundle.unwrap_or_else(|| default_bundle_path(config_path));
     if !path.exists() {
         eprintln!(
@@ -60,11 +63,43 @@ pub fn load_or_build(config_path: &Path, bundle: Option<PathBuf>) -> Result<Bund
         let config = Config::load(config_path)?;
         return build(&config, &path, true);
     }
-    Ok(Bundle::load(&path)?)
+    let bytes = std::fs::read(&path).with_context(|| format!("lecture de {}", path.display()))?;
+    match zones::bundle::format_version(&bytes) {
+        Some(v) if v < zones::bundle::FORMAT_VERSION && !explicit => {
+            eprintln!(
+                "note : paquet au format {v}, reconstruit au format {} ({} à partir de {})",
+                zones::bundle::FORMAT_VERSION,
+                path.display(),
+                config_path.display()
+            );
+            let config = Config::load(config_path)?;
+            build(&config, &path, true)
+        }
+        Some(v) if v < zones::bundle::FORMAT_VERSION => bail!(
+            "le paquet {} est au format {v}, cette version d'observatoire lit le format {} : \
+             reconstruisez-le avec `observatoire --bundle {} build` (ajoutez --config si le \
+             paquet vient d'une autre configuration)",
+            path.display(),
+            zones::bundle::FORMAT_VERSION,
+            path.display()
+        ),
+        Some(v) if v > zones::bundle::FORMAT_VERSION => bail!(
+            "le paquet {} est au format {v}, plus récent que celui que lit cette version \
+             d'observatoire ({}) : mettez observatoire à jour, ou reconstruisez le paquet avec \
+             `observatoire build`",
+            path.display(),
+            zones::bundle::FORMAT_VERSION
+        ),
+        _ => Ok(Bundle::from_bytes(&path, &bytes)?),
+    }
 }
 
 pub fn build(config: &Config, out: &Path, quiet: bool) -> Result<Bundle> {
     let started = std::time::Instant::now();
+    // Temporary files of an earlier build killed while writing (`kill -9`) go first.
+    for p in [out.to_path_buf(), join_report_path(out)] {
+        zones::bundle::remove_stale_temp_files(&p);
+    }
     let bars = progress::Bars::new(quiet);
     let (mut bundle, report) = zones::build(config, &bars)?;
     bars.finish();

@@ -4,7 +4,6 @@
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use zones::Bundle;
 use zones::crs::Crs;
 
@@ -90,10 +89,20 @@ pub fn bundle_path(cli: &Cli) -> PathBuf {
 /// Town halls (from the configuration's data folder) and the BAN addresses imported beside
 /// the bundle. Problems are warnings: search then covers what it can.
 pub fn load_places(cli: &Cli, bundle: &Bundle, verbose: bool) -> lookup::Places {
-    let mairies = zones::Config::load(&cli.config_path())
+    places_at(&cli.config_path(), &bundle_path(cli), bundle, verbose)
+}
+
+/// [`load_places`] from explicit paths (the server's reloader keeps them, not the `Cli`).
+pub fn places_at(
+    config_path: &Path,
+    bundle_path: &Path,
+    bundle: &Bundle,
+    verbose: bool,
+) -> lookup::Places {
+    let mairies = zones::Config::load(config_path)
         .ok()
         .map(|c| lookup::mairies_path(&c.data_dir(), &bundle.meta.code));
-    let addresses = lookup::addresses::addresses_path_for(&bundle_path(cli));
+    let addresses = lookup::addresses::addresses_path_for(bundle_path);
     let (places, warnings) = lookup::Places::load(mairies.as_deref(), Some(&addresses));
     for w in warnings {
         eprintln!("attention : {w}");
@@ -113,12 +122,6 @@ pub fn load_places(cli: &Cli, bundle: &Bundle, verbose: bool) -> lookup::Places 
         }
     }
     places
-}
-
-/// The server state of `serve`: the snapshot with town halls and imported addresses.
-pub fn server_state(cli: &Cli, bundle: Bundle) -> server::AppState {
-    let places = load_places(cli, &bundle, true);
-    server::AppState::new(Arc::new(server::Snapshot::with_places(bundle, places)))
 }
 
 /// A byte progress bar on stderr (hidden when stderr is not a terminal).

@@ -28,7 +28,8 @@ pub struct Args {
     #[arg(long)]
     breaks: Option<String>,
     /// Palette (Blues, Reds, Greens, Oranges, Purples, YlOrRd, YlGnBu, Viridis, RdBu, PuOr,
-    /// BrBG) ; défaut selon le sens de l'indicateur.
+    /// BrBG ; suffixe _r pour l'inverser, par exemple RdBu_r) ; défaut selon le sens de
+    /// l'indicateur (le défavorable en rouge).
     #[arg(long)]
     palette: Option<String>,
     /// Page : a4-portrait, a4-landscape, a3-portrait, a3-landscape, a5-…, ou 180x120mm.

@@ -7,4 +7,5 @@ pub mod indicators;
 pub mod lookup;
 pub mod map;
 pub mod serve;
+pub mod token;
 pub mod zones;

@@ -163,7 +163,9 @@
       for (const ind of catalogue.indicators.filter((i) => i.theme === theme)) {
         const o = document.createElement('option');
         o.value = ind.id;
-        o.textContent = ind.label;
+        // The Département's own data, visible only when signed in (/connexion).
+        o.textContent = ind.visibility === 'internal' ? `${ind.label} « interne »` : ind.label;
+        if (ind.visibility === 'internal') o.dataset.internal = 'true';
         group.append(o);
       }
       sel.append(group);
@@ -718,6 +720,12 @@
       .map((s) => `${s.producer}, ${s.title}`).join(' ; ');
     $('source-line').textContent = `Source : ${text || 'INSEE'} — IGN, INSEE, Contours IRIS (Licence Ouverte 2.0).`;
     $('subtitle').textContent = `${ind.label}, ${year}, ${LEVEL_PHRASE[style.metadata['observatoire:choice'].level]}`;
+    if (ind.visibility === 'internal') {
+      const tag = document.createElement('span');
+      tag.className = 'tag-internal';
+      tag.textContent = 'interne';
+      $('subtitle').append(' ', tag);
+    }
   }
 
   // ---- labels (HTML, no glyph server), placed without overlaps --------------------------------

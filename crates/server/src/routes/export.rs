@@ -5,24 +5,26 @@
 //!
 //! The classification parameters are those of `/api/classify`, so the file matches the page.
 //! Drawing is the `carto` crate's, the same as `observatoire map`; internal indicators are
-//! never drawn here (they do not exist for this route). Rendering runs on a blocking thread.
+//! drawn only for a signed-in [`Audience`] (for the public they do not exist: 404 as an unknown
+//! id), in answers that no shared cache keeps (`crate::access::audience_dependent`).
+//! Rendering runs on a blocking thread.
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::from_fn;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use crate::{ApiError, AppState};
-
-/// Largest PNG served, in pixels (A3 at 300 dpi is 17.4 million).
-const MAX_PIXELS: u64 = 25_000_000;
+use crate::access::audience_dependent;
+use crate::{ApiError, AppState, Audience};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/export/map.svg", get(svg))
         .route("/export/map.png", get(png))
         .route("/export/map.pdf", get(pdf))
+        .route_layer(from_fn(audience_dependent))
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -67,8 +69,8 @@ fn bad(e: carto::Error) -> ApiError {
     }
 }
 
-/// The map specification of a query (public indicators only).
-pub fn spec(q: &MapQuery) -> Result<carto::MapSpec, ApiError> {
+/// The map specification of a query; `internal`: the audience may see internal indicators.
+pub fn spec(q: &MapQuery, internal: bool) -> Result<carto::MapSpec, ApiError> {
     let indicator = q
         .indicator
         .as_deref()
@@ -103,24 +105,28 @@ pub fn spec(q: &MapQuery) -> Result<carto::MapSpec, ApiError> {
     spec.labels = flag(&q.labels, false)?;
     spec.inset = flag(&q.inset, true)?;
     spec.highlight = q.highlight.clone().filter(|h| !h.trim().is_empty());
-    spec.internal = false;
+    spec.internal = internal;
     Ok(spec)
 }
 
 async fn export(
     state: AppState,
+    audience: Audience,
     q: MapQuery,
     format: carto::Format,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let spec = spec(&q)?;
+    // Resolution, class count and parameter lengths: `http` settings (see `hardening`).
+    crate::hardening::export_limits(&q, &state.config().http)?;
+    let spec = spec(&q, audience.internal)?;
     let dpi = q.dpi.unwrap_or(150.0);
     if format == carto::Format::Png {
         let (w, h) = carto::render::pixel_size(&spec.page, dpi).map_err(bad)?;
-        if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        let max_pixels = state.config().http.max_export_pixels;
+        if u64::from(w) * u64::from(h) > max_pixels {
             return Err(ApiError::BadRequest(format!(
-                "image trop grande : {w} × {h} pixels (au plus {} millions ici) ; réduisez la page ou la résolution",
-                MAX_PIXELS / 1_000_000
+                "image trop grande : {w} × {h} pixels (au plus {:.1} millions ici) ; réduisez la page ou la résolution",
+                max_pixels as f64 / 1e6
             )));
         }
     }
@@ -206,22 +212,25 @@ fn fnv(s: &str) -> u64 {
 
 async fn svg(
     State(s): State<AppState>,
+    audience: Audience,
     headers: HeaderMap,
     Query(q): Query<MapQuery>,
 ) -> Result<Response, ApiError> {
-    export(s, q, carto::Format::Svg, headers).await
+    export(s, audience, q, carto::Format::Svg, headers).await
 }
 async fn png(
     State(s): State<AppState>,
+    audience: Audience,
     headers: HeaderMap,
     Query(q): Query<MapQuery>,
 ) -> Result<Response, ApiError> {
-    export(s, q, carto::Format::Png, headers).await
+    export(s, audience, q, carto::Format::Png, headers).await
 }
 async fn pdf(
     State(s): State<AppState>,
+    audience: Audience,
     headers: HeaderMap,
     Query(q): Query<MapQuery>,
 ) -> Result<Response, ApiError> {
-    export(s, q, carto::Format::Pdf, headers).await
+    export(s, audience, q, carto::Format::Pdf, headers).await
 }

@@ -2,14 +2,23 @@
 //! draws from: the catalogue, the values of a level, and the classification with its colours.
 //! No statistic is computed in the browser beyond display.
 //!
-//! - `GET /api/indicators`: public indicators grouped by theme, with years, units, definitions.
+//! Every route here depends on the [`Audience`]: the public sees public indicators only (an
+//! internal id is answered exactly as an unknown one, 404 « indicateur inconnu »); a signed-in
+//! audience sees everything, in answers marked `Cache-Control: private, no-store`
+//! (`crate::access::audience_dependent`).
+//!
+//! - `GET /api/indicators`: indicators grouped by theme, with years, units, definitions and
+//!   `visibility` (`public` or `internal`).
 //! - `GET /api/indicators/{id}?level=…&year=…`: values of every zone of a level, with
 //!   references, gaps, ranks, statuses (withheld values carry no number).
 //! - `GET /api/classify?indicator=…&level=…&year=…&method=…&k=…&breaks=…&palette=…`: breaks,
 //!   counts per class, colours, the colour of missing values and the reference values.
 //! - `GET /export/indicators.csv?level=…[&indicator=…][&year=…]`: the table as CSV.
+//! - `GET /export/indicators.xlsx?level=…[&indicator=…][&year=…]`: the same as a workbook
+//!   (codes as text, a sheet of definitions and sources).
 use axum::extract::{Path, Query, State};
 use axum::http::header;
+use axum::middleware::from_fn;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -20,8 +29,9 @@ use std::sync::Arc;
 use indicators::classify::{Method, classify, default_class_count, parse_breaks};
 use indicators::{IndicatorSet, Visibility};
 
+use crate::access::audience_dependent;
 use crate::routes::zones::parse_level;
-use crate::{ApiError, AppState, Snapshot};
+use crate::{ApiError, AppState, Audience, Snapshot};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -29,6 +39,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/indicators/{id}", get(values))
         .route("/api/classify", get(classes))
         .route("/export/indicators.csv", get(export_csv))
+        .route("/export/indicators.xlsx", get(export_xlsx))
+        .route_layer(from_fn(audience_dependent))
 }
 
 fn set(s: &Snapshot) -> Result<&IndicatorSet, ApiError> {
@@ -37,11 +49,21 @@ fn set(s: &Snapshot) -> Result<&IndicatorSet, ApiError> {
         .ok_or_else(|| ApiError::NotFound("aucun indicateur dans ce paquet de données".into()))
 }
 
-/// A public indicator, or 404 (internal ones do not exist for the public).
-fn public<'a>(set: &'a IndicatorSet, id: &str) -> Result<&'a indicators::Indicator, ApiError> {
+/// An indicator this audience may see, or 404 — internal ones do not exist for the public:
+/// the answer is the one of an unknown id, so that it does not tell they exist.
+pub fn visible<'a>(
+    set: &'a IndicatorSet,
+    id: &str,
+    internal: bool,
+) -> Result<&'a indicators::Indicator, ApiError> {
     set.indicator(id)
-        .filter(|i| i.visibility == Visibility::Public)
-        .ok_or_else(|| ApiError::NotFound(format!("indicateur inconnu « {id} »")))
+        .filter(|i| internal || i.visibility == Visibility::Public)
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "indicateur inconnu « {} »",
+                id.chars().take(40).collect::<String>()
+            ))
+        })
 }
 
 fn year_of(
@@ -61,22 +83,26 @@ fn year_of(
     }
 }
 
-async fn catalogue(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn catalogue(
+    State(state): State<AppState>,
+    audience: Audience,
+) -> Result<Json<Value>, ApiError> {
     let s = state.snapshot();
     let set = set(&s)?;
+    let shown =
+        |i: &&indicators::Indicator| audience.internal || i.visibility == Visibility::Public;
     let list: Vec<Value> = set
         .indicators
         .iter()
-        .filter(|i| i.visibility == Visibility::Public)
+        .filter(shown)
         .map(|i| indicators::export::indicator_json(i, set))
         .collect();
-    let mut themes: Vec<&str> = set
-        .indicators
-        .iter()
-        .filter(|i| i.visibility == Visibility::Public)
-        .map(|i| i.theme.as_str())
-        .collect();
-    themes.dedup();
+    let mut themes: Vec<&str> = Vec::new();
+    for i in set.indicators.iter().filter(shown) {
+        if !themes.contains(&i.theme.as_str()) {
+            themes.push(i.theme.as_str());
+        }
+    }
     Ok(Json(
         json!({ "territoire": s.bundle.meta.name, "region": set.region_name, "themes": themes, "indicators": list, "illustrative_composition": s.bundle.meta.illustrative_composition }),
     ))
@@ -90,12 +116,13 @@ struct ValuesQuery {
 
 async fn values(
     State(state): State<AppState>,
+    audience: Audience,
     Path(id): Path<String>,
     Query(q): Query<ValuesQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let s = state.snapshot();
     let set = set(&s)?;
-    let ind = public(set, &id)?;
+    let ind = visible(set, &id, audience.internal)?;
     let level = parse_level(q.level.as_deref().unwrap_or("commune"))?;
     let year = year_of(set, ind, q.year)?;
     Ok(Json(indicators::export::json(
@@ -104,7 +131,7 @@ async fn values(
         level,
         Some(&ind.id),
         Some(year),
-        false,
+        audience.internal,
     )))
 }
 
@@ -122,11 +149,11 @@ struct ClassifyQuery {
 /// Classes of one indicator on one level: what the legend and the colours need.
 pub fn classification(s: &Arc<Snapshot>, q: &ClassifyQueryOwned) -> Result<Value, ApiError> {
     let set = set(s)?;
-    let ind = public(set, &q.indicator)?;
+    let ind = visible(set, &q.indicator, q.internal)?;
     let level = parse_level(&q.level)?;
     let year = year_of(set, ind, q.year)?;
     let records: Vec<&indicators::Record> = set
-        .select(level, Some(&ind.id), Some(year), false)
+        .select(level, Some(&ind.id), Some(year), q.internal)
         .collect();
     let values: Vec<f64> = records.iter().filter_map(|r| r.value).collect();
     if values.is_empty() {
@@ -176,10 +203,13 @@ pub struct ClassifyQueryOwned {
     pub k: Option<usize>,
     pub breaks: Option<String>,
     pub palette: Option<String>,
+    /// The audience may see internal indicators.
+    pub internal: bool,
 }
 
 async fn classes(
     State(state): State<AppState>,
+    audience: Audience,
     Query(q): Query<ClassifyQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let owned = ClassifyQueryOwned {
@@ -190,6 +220,7 @@ async fn classes(
         k: q.k,
         breaks: q.breaks,
         palette: q.palette,
+        internal: audience.internal,
     };
     Ok(Json(classification(&state.snapshot(), &owned)?))
 }
@@ -201,23 +232,59 @@ struct ExportQuery {
     year: Option<i32>,
 }
 
-async fn export_csv(
-    State(state): State<AppState>,
-    Query(q): Query<ExportQuery>,
-) -> Result<Response, ApiError> {
+/// Level, checked indicator and the bytes of a table export, for this audience.
+fn table(
+    state: &AppState,
+    audience: &Audience,
+    q: &ExportQuery,
+    format: &str,
+) -> Result<(zones::Level, Vec<u8>), ApiError> {
     let s = state.snapshot();
     let set = set(&s)?;
     if let Some(id) = &q.indicator {
-        public(set, id)?;
+        visible(set, id, audience.internal)?;
     }
     let level = parse_level(q.level.as_deref().unwrap_or("commune"))?;
-    let bytes =
-        indicators::export::csv(set, &s.bundle, level, q.indicator.as_deref(), q.year, false)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let (indicator, year, internal) = (q.indicator.as_deref(), q.year, audience.internal);
+    let bytes = if format == "xlsx" {
+        indicators::export::xlsx(set, &s.bundle, level, indicator, year, internal)
+    } else {
+        indicators::export::csv(set, &s.bundle, level, indicator, year, internal)
+    }
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((level, bytes))
+}
+
+async fn export_csv(
+    State(state): State<AppState>,
+    audience: Audience,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, ApiError> {
+    let (level, bytes) = table(&state, &audience, &q, "csv")?;
     let name = format!("attachment; filename=\"indicateurs-{}.csv\"", level.key());
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn export_xlsx(
+    State(state): State<AppState>,
+    audience: Audience,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, ApiError> {
+    let (level, bytes) = table(&state, &audience, &q, "xlsx")?;
+    let name = format!("attachment; filename=\"indicateurs-{}.xlsx\"", level.key());
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
             (header::CONTENT_DISPOSITION, name),
         ],
         bytes,

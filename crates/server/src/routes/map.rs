@@ -3,7 +3,8 @@
 //! `/api/classify` — one source of truth with the static maps; the browser only displays.
 //!
 //! - `GET /`: the French map page (`assets/map/index.html`), its scripts referenced by
-//!   content-hashed URLs.
+//!   content-hashed URLs. The page and the styles depend on the [`Audience`] (sign-in state,
+//!   internal indicators): they carry `Vary`, and `private, no-store` for a signed-in audience.
 //! - `GET /map/assets/{hash}/{name}`: the files embedded by `build.rs` — MapLibre GL JS and its
 //!   CSS (npm `maplibre-gl`, pinned in `package.json`), the page's own JS and CSS — gzip as
 //!   stored (inflated copy for the rare client without gzip), `immutable` for a year.
@@ -22,6 +23,7 @@ use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::from_fn;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use geo::{BoundingRect, Coord, InteriorPoint, MultiPolygon};
@@ -33,9 +35,10 @@ use tower_http::compression::CompressionLayer;
 use zones::Level;
 use zones::crs::{Crs, reproject_coords};
 
+use crate::access::audience_dependent;
 use crate::routes::indicators::{ClassifyQueryOwned, classification};
 use crate::routes::zones::parse_level;
-use crate::{ApiError, AppState, Snapshot};
+use crate::{ApiError, AppState, Audience, Snapshot};
 
 /// The files `build.rs` embedded (`OUT_DIR/map_assets.rs`).
 pub mod embedded {
@@ -72,8 +75,10 @@ pub const SYMBOL_ZOOM: f64 = 10.0;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(page))
-        .route("/map/assets/{hash}/{name}", get(asset))
         .route("/styles/{file}", get(style))
+        // The page and the styles depend on the audience; the routes below do not.
+        .route_layer(from_fn(audience_dependent))
+        .route("/map/assets/{hash}/{name}", get(asset))
         .route("/api/places/{level}", get(places))
         .route("/api/composition/{level}/{code}", get(composition))
         // Dynamic answers (page, styles, places) are compressed on the fly; the embedded files
@@ -83,8 +88,15 @@ pub fn routes() -> Router<AppState> {
 
 // ---- page and embedded files --------------------------------------------------------------
 
-/// The page, with asset URLs, territory name and default indicator filled in.
+/// The page, with asset URLs, territory name and default indicator filled in, for the public.
 pub fn render_page(s: &Snapshot) -> String {
+    render_page_for(s, &Audience::PUBLIC, false)
+}
+
+/// The page for an audience: `{{acces}}` is the sign-in link, or, for a signed-in audience,
+/// « Connecté » and (when the sign-in cookie is what opens the internal indicators) the
+/// sign-out button. The default indicator is always a public one.
+pub fn render_page_for(s: &Snapshot, audience: &Audience, signed_in_by_cookie: bool) -> String {
     let template = embedded::get("index.html")
         .map(|a| String::from_utf8_lossy(a.raw).into_owned())
         .unwrap_or_default();
@@ -102,7 +114,25 @@ pub fn render_page(s: &Snapshot) -> String {
         })
         .map(|i| i.id.clone())
         .unwrap_or_default();
+    let access = if !audience.internal {
+        r#"<a class="bar-link access-link" href="connexion">Connexion</a>"#.to_string()
+    } else if signed_in_by_cookie {
+        concat!(
+            r#"<form class="access" method="post" action="deconnexion">"#,
+            r#"<span class="access-state">Connecté (indicateurs internes visibles)</span> "#,
+            r#"<button type="submit" class="small">Se déconnecter</button></form>"#
+        )
+        .to_string()
+    } else {
+        r#"<p class="access"><span class="access-state">Connecté (indicateurs internes visibles)</span></p>"#
+            .to_string()
+    };
     html.replace("{{territoire}}", &escape_html(&s.bundle.meta.name))
+        .replace("{{acces}}", &access)
+        .replace(
+            "{{interne}}",
+            if audience.internal { "true" } else { "false" },
+        )
         .replace("{{indicateur}}", &escape_html(&default_indicator))
         .replace("{{maplibre_version}}", embedded::MAPLIBRE_VERSION)
 }
@@ -115,11 +145,20 @@ fn escape_html(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-async fn page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let html = render_page(&state.snapshot());
+async fn page(
+    State(state): State<AppState>,
+    audience: Audience,
+    request: axum::http::request::Parts,
+) -> Response {
+    let headers = &request.headers;
+    let by_cookie = audience.internal
+        && crate::access::cookie_token(&request).is_some_and(|t| {
+            crate::config::token_matches(&state.config().access.tokens, &t).is_some()
+        });
+    let html = render_page_for(&state.snapshot(), &audience, by_cookie);
     let etag = format!("\"{:016x}\"", fnv1a(html.as_bytes()));
     revalidated(
-        &headers,
+        headers,
         &etag,
         "text/html; charset=utf-8",
         html.into_bytes(),
@@ -549,6 +588,7 @@ pub struct StyleQuery {
 
 async fn style(
     State(state): State<AppState>,
+    audience: Audience,
     Path(file): Path<String>,
     params: Result<Query<StyleQuery>, QueryRejection>,
     headers: HeaderMap,
@@ -560,7 +600,7 @@ async fn style(
         )
     })?;
     let s = state.snapshot();
-    let style = build_style(&s, indicator, &q, &base_url(&headers))?;
+    let style = build_style(&s, indicator, &q, &base_url(&headers), audience.internal)?;
     let body = serde_json::to_vec(&style).map_err(|e| ApiError::Internal(e.to_string()))?;
     let etag = format!("\"{:016x}\"", fnv1a(&body));
     Ok(revalidated(&headers, &etag, "application/json", body))
@@ -609,23 +649,21 @@ fn width(w: f64) -> Value {
     ])
 }
 
-/// A MapLibre style v8 for one indicator on one level (see the module documentation).
+/// A MapLibre style v8 for one indicator on one level (see the module documentation). It
+/// carries the indicator's classes, colours per zone code and circles: an internal indicator's
+/// style exists only for an audience that may see it (`internal`), otherwise 404 as unknown.
 pub fn build_style(
     s: &Arc<Snapshot>,
     indicator: &str,
     q: &StyleQuery,
     base: &str,
+    internal: bool,
 ) -> Result<Value, ApiError> {
     let set = s
         .indicators
         .as_ref()
         .ok_or_else(|| ApiError::NotFound("aucun indicateur dans ce paquet de données".into()))?;
-    let ind = set
-        .indicator(indicator)
-        .filter(|i| i.visibility == indicators::Visibility::Public)
-        .ok_or_else(|| {
-            ApiError::NotFound(format!("indicateur inconnu « {} »", truncate(indicator)))
-        })?;
+    let ind = crate::routes::indicators::visible(set, indicator, internal)?;
     let level = parse_level(q.level.as_deref().unwrap_or("commune"))?;
     if level == Level::Qpv {
         return Err(ApiError::BadRequest(
@@ -649,7 +687,7 @@ pub fn build_style(
         .as_ref()
         .map_err(|e| ApiError::Internal(format!("pyramide indisponible : {e}")))?;
     let records: Vec<&indicators::Record> = set
-        .select(level, Some(&ind.id), Some(year), false)
+        .select(level, Some(&ind.id), Some(year), internal)
         .collect();
     let show_qpv = matches!(q.qpv.as_deref(), Some("1" | "true" | "oui"));
     let symbols = ind.kind == indicators::Kind::Count;
@@ -685,6 +723,7 @@ pub fn build_style(
                 k: q.k,
                 breaks: q.breaks.clone(),
                 palette: q.palette.clone(),
+                internal,
             },
         )?;
         let classes = indicators::classify::Classes {

@@ -1,4 +1,6 @@
 //! One module per capability, each with `routes()` merged by `crate::router`.
+pub mod admin;
+pub mod connexion;
 pub mod export;
 pub mod health;
 pub mod indicators;

@@ -8,6 +8,12 @@
 //!   the level's pyramid, so the URL is immutable: `Cache-Control: immutable`, strong ETag,
 //!   `304` on `If-None-Match`. A tile with no zone is `204` (same caching). Bad coordinates are
 //!   `400`, an unknown level or a stale version `404`; nothing here panics.
+//!
+//! Tiles carry the geometry, `code` and `name` of the zones only — never an indicator value —
+//! so they are the same for every audience and stay public and immutable (no `Vary`). The page
+//! colours them from `/api/indicators/{id}` and the style's `match` on zone codes; the values
+//! of an internal indicator therefore travel only in those authenticated, non-cacheable
+//! answers, never in a tile (see `crate::access`; `tests/access.rs` decodes the tiles to check).
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};

@@ -1,7 +1,7 @@
 //! GeoJSON reader: a FeatureCollection, a bare Feature or a bare geometry; WGS84 by default
 //! (RFC 7946), or the CRS a legacy `crs` member names (e.g. `urn:ogc:def:crs:EPSG::2154`).
 use geo::MultiPolygon;
-use geojson::{GeoJson, Geometry};
+use geojson::{GeoJson, Geometry, GeometryValue};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -75,7 +75,33 @@ fn legacy_crs(foreign: Option<&Map<String, Value>>) -> std::result::Result<Crs, 
     Crs::from_user(name).ok_or_else(|| format!("membre « crs » non pris en charge : {name}"))
 }
 
+/// Whether every position of `value` has at least two coordinates: the `geojson` crate reads
+/// `[0]` or `[]` as a position, then panics converting it to a `geo` coordinate.
+fn positions_complete(value: &GeometryValue) -> bool {
+    let ok = |p: &geojson::Position| p.as_slice().len() >= 2;
+    match value {
+        GeometryValue::Point { coordinates } => ok(coordinates),
+        GeometryValue::MultiPoint { coordinates } | GeometryValue::LineString { coordinates } => {
+            coordinates.iter().all(ok)
+        }
+        GeometryValue::MultiLineString { coordinates } | GeometryValue::Polygon { coordinates } => {
+            coordinates.iter().flatten().all(ok)
+        }
+        GeometryValue::MultiPolygon { coordinates } => {
+            coordinates.iter().flatten().flatten().all(ok)
+        }
+        GeometryValue::GeometryCollection { geometries } => {
+            geometries.iter().all(|g| positions_complete(&g.value))
+        }
+    }
+}
+
 fn to_multipolygon(geometry: Geometry) -> std::result::Result<MultiPolygon<f64>, String> {
+    if !positions_complete(&geometry.value) {
+        return Err(
+            "position à moins de deux coordonnées (longitude et latitude attendues)".into(),
+        );
+    }
     let g: geo::Geometry<f64> = geometry
         .try_into()
         .map_err(|e: geojson::Error| e.to_string())?;
@@ -123,4 +149,28 @@ fn properties_text(properties: Option<Map<String, Value>>) -> BTreeMap<String, S
             Some((k, text))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `[0]` is not a position: an error naming the feature, not a panic in the conversion.
+    #[test]
+    fn positions_with_one_coordinate_are_errors() {
+        for text in [
+            r#"{"type":"MultiPoint","coordinates":[[0.0]]}"#,
+            r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1],[0,0]]]}"#,
+            r#"{"type":"Feature","properties":{},"geometry":{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[]}]}}"#,
+        ] {
+            let err = parse(Path::new("x.geojson"), text, &ReadOptions::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("x.geojson"), "{err}");
+            assert!(
+                err.contains("deux coordonnées") || err.contains("two or more"),
+                "{err}"
+            );
+        }
+    }
 }
