@@ -48,33 +48,36 @@ fn temp_files(dir: &Path) -> Vec<String> {
 /// How the build is stopped.
 #[derive(Debug, Clone, Copy)]
 enum Kill {
-    /// SIGKILL after this long.
-    After(Duration),
-    /// SIGKILL as soon as the bundle's temporary file shows up (during the final write),
-    /// watched closely from this long on.
-    OnTempFile(Duration),
+    /// SIGKILL after this fraction of a build's duration.
+    After(f64),
+    /// SIGKILL as soon as the bundle's temporary file shows up (during the final write).
+    OnTempFile,
 }
 
-/// Start a build and kill it; returns whether it was killed (rather than done first).
-fn start_and_kill(bundle: &Path, how: Kill) -> bool {
+/// Start a build and kill it, `estimate` being how long a build takes; returns whether it was
+/// killed (rather than done first) and how long it ran.
+fn start_and_kill(bundle: &Path, how: Kill, estimate: Duration) -> (bool, Duration) {
     let dir = bundle.parent().unwrap();
     let prefix = format!(".{}.", bundle.file_name().unwrap().to_string_lossy());
+    // The temporary file is watched closely from half the build on.
+    let watch_from = estimate.mul_f64(0.5);
     let mut child: Child = command(bundle).spawn().expect("binary runs");
     let started = Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
+            let elapsed = started.elapsed();
             let out = child.wait_with_output().unwrap();
             assert!(
                 status.success(),
                 "{how:?}: build failed on its own: {}",
                 String::from_utf8_lossy(&out.stderr)
             );
-            return false;
+            return (false, elapsed);
         }
         let now = match how {
-            Kill::After(d) => started.elapsed() >= d,
-            Kill::OnTempFile(from) => {
-                started.elapsed() >= from
+            Kill::After(f) => started.elapsed() >= estimate.mul_f64(f),
+            Kill::OnTempFile => {
+                started.elapsed() >= watch_from
                     && std::fs::read_dir(dir).unwrap().any(|e| {
                         e.ok().is_some_and(|e| {
                             let n = e.file_name().to_string_lossy().into_owned();
@@ -86,11 +89,11 @@ fn start_and_kill(bundle: &Path, how: Kill) -> bool {
         if now {
             child.kill().unwrap(); // SIGKILL on Unix
             child.wait().unwrap();
-            return true;
+            return (true, started.elapsed());
         }
         match how {
             // The write takes milliseconds: poll without sleeping once it is near.
-            Kill::OnTempFile(from) if started.elapsed() >= from => std::thread::yield_now(),
+            Kill::OnTempFile if started.elapsed() >= watch_from => std::thread::yield_now(),
             _ => std::thread::sleep(Duration::from_millis(2)),
         }
     }
@@ -103,7 +106,8 @@ fn killing_a_build_never_leaves_a_broken_bundle() {
 
     let t = Instant::now();
     let out = build(&bundle);
-    let duration = t.elapsed();
+    // The machine's load varies: the estimate follows the fastest complete build seen.
+    let mut estimate = t.elapsed();
     assert!(
         out.status.success(),
         "{}",
@@ -114,11 +118,21 @@ fn killing_a_build_never_leaves_a_broken_bundle() {
 
     // Spread across the whole build, with several late kills (the writes come last), and
     // kills timed on the temporary file's appearance, inside the final write.
-    let mut plan: Vec<Kill> = [0.05, 0.25, 0.5, 0.75, 0.9, 0.96, 0.99, 1.02]
-        .iter()
-        .map(|f| Kill::After(duration.mul_f64(*f)))
-        .collect();
-    plan.extend([Kill::OnTempFile(duration.mul_f64(0.6)); 4]);
+    use Kill::{After, OnTempFile};
+    let plan = [
+        After(0.05),
+        OnTempFile,
+        After(0.25),
+        After(0.99),
+        After(0.5),
+        OnTempFile,
+        After(0.75),
+        After(1.02),
+        After(0.9),
+        OnTempFile,
+        After(0.96),
+        OnTempFile,
+    ];
 
     let mut killed = 0;
     let mut replaced = 0;
@@ -126,7 +140,11 @@ fn killing_a_build_never_leaves_a_broken_bundle() {
     let mut current = old.clone();
     for how in plan {
         let before = temp_files(dir.path());
-        killed += usize::from(start_and_kill(&bundle, how));
+        let (was_killed, elapsed) = start_and_kill(&bundle, how, estimate);
+        killed += usize::from(was_killed);
+        if !was_killed {
+            estimate = estimate.min(elapsed);
+        }
         // A kill that left a new temporary file behind hit one of the writes.
         mid_write += usize::from(temp_files(dir.path()).iter().any(|n| !before.contains(n)));
         let now = std::fs::read(&bundle).expect("the bundle is still there");
@@ -150,7 +168,7 @@ fn killing_a_build_never_leaves_a_broken_bundle() {
     eprintln!(
         "build {} ms; {killed} builds killed ({mid_write} while writing), bundle replaced \
          {replaced} times; left: {:?}",
-        duration.as_millis(),
+        estimate.as_millis(),
         temp_files(dir.path())
     );
 

@@ -62,10 +62,8 @@ fn build_app() -> App {
             .unwrap();
     let set = indicators::compute(&catalogue, &bundle, &config.data_dir()).unwrap();
     bundle.set_section(indicators::SECTION, &set).unwrap();
-    let (places, _) = lookup::Places::load(
-        Some(&lookup::mairies_path(&config.data_dir(), "94")),
-        None,
-    );
+    let (places, _) =
+        lookup::Places::load(Some(&lookup::mairies_path(&config.data_dir(), "94")), None);
     let snapshot = Arc::new(server::Snapshot::with_places(bundle, places));
 
     let mut server_config = server::ServerConfig::default();
@@ -171,10 +169,48 @@ fn write(pieces: &[Piece]) -> String {
 }
 
 const RAW: &[&str] = &[
-    "%", "%%", "%G0", "%zz", "%f", "%ff", "%FF%FE", "%00", "%2F", "%2f", "%2e%2e", "..", ".",
-    "%C0%AE", "%E2%80%AE", "%ED%A0%80", "%F4%90%80%80", "+", "%20", "%0A", "%0D%0A", ";", ",",
-    "~", "!", "*", "'", "(", ")", "@", ":", "$", "=", "&", "&&", "%26", "%3D", "%3F", "%23",
-    "[", "]", "%5B%5D",
+    "%",
+    "%%",
+    "%G0",
+    "%zz",
+    "%f",
+    "%ff",
+    "%FF%FE",
+    "%00",
+    "%2F",
+    "%2f",
+    "%2e%2e",
+    "..",
+    ".",
+    "%C0%AE",
+    "%E2%80%AE",
+    "%ED%A0%80",
+    "%F4%90%80%80",
+    "+",
+    "%20",
+    "%0A",
+    "%0D%0A",
+    ";",
+    ",",
+    "~",
+    "!",
+    "*",
+    "'",
+    "(",
+    ")",
+    "@",
+    ":",
+    "$",
+    "=",
+    "&",
+    "&&",
+    "%26",
+    "%3D",
+    "%3F",
+    "%23",
+    "[",
+    "]",
+    "%5B%5D",
 ];
 
 /// Numbers and words at the edges.
@@ -232,15 +268,25 @@ fn value(valid: Vec<String>) -> BoxedStrategy<String> {
         1 => (1usize..12_000).prop_map(|n| Piece::Text("a".repeat(n))),
     ];
     prop_oneof![
-        6 => prop::sample::select(valid).prop_map(|v| encode(&v)),
-        4 => proptest::collection::vec(piece, 1..4).prop_map(|p| write(&p)),
+        7 => prop::sample::select(valid).prop_map(|v| encode(&v)),
+        3 => proptest::collection::vec(piece, 1..4).prop_map(|p| write(&p)),
     ]
     .boxed()
 }
 
-/// A query string over `keys` (each with its valid values): keys repeated, missing, unknown,
-/// without `=`, empty; stray separators.
+/// A query string over `keys` (each with its valid values). Most cases are tidy: each key at
+/// most once, its value valid more often than not. The others are chaos: keys repeated,
+/// missing, unknown, without `=`, empty; stray separators and bad escapes.
 fn query(keys: Vec<(&'static str, Vec<String>)>) -> BoxedStrategy<String> {
+    let tidy: Vec<BoxedStrategy<Option<String>>> = keys
+        .iter()
+        .map(|(k, valid)| {
+            let k = *k;
+            proptest::option::weighted(0.6, value(valid.clone()).prop_map(move |v| format!("{k}={v}")))
+                .boxed()
+        })
+        .collect();
+    let tidy = tidy.prop_map(|pairs| pairs.into_iter().flatten().collect::<Vec<_>>().join("&"));
     let names: Vec<&'static str> = keys.iter().map(|(k, _)| *k).collect();
     let pairs: Vec<BoxedStrategy<String>> = keys
         .into_iter()
@@ -265,9 +311,8 @@ fn query(keys: Vec<(&'static str, Vec<String>)>) -> BoxedStrategy<String> {
     } else {
         prop_oneof![8 => proptest::strategy::Union::new(pairs), 3 => junk].boxed()
     };
-    proptest::collection::vec(item, 0..7)
-        .prop_map(|items| items.join("&"))
-        .boxed()
+    let chaos = proptest::collection::vec(item, 0..7).prop_map(|items| items.join("&"));
+    prop_oneof![7 => tidy, 3 => chaos].boxed()
 }
 
 fn words(list: &[&str]) -> Vec<String> {
@@ -361,15 +406,13 @@ fn send(method: Method, uri: &str, hdrs: &[(String, String)], body: Vec<u8>) -> 
     req.extensions_mut()
         .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 50_000))));
     let a = app();
-    let resp = a
-        .rt
-        .block_on(a.router.clone().oneshot(req))
-        .expect("infallible");
+    let resp =
+        a.rt.block_on(a.router.clone().oneshot(req))
+            .expect("infallible");
     let (parts, body) = resp.into_parts();
-    let bytes = a
-        .rt
-        .block_on(axum::body::to_bytes(body, usize::MAX))
-        .expect("body");
+    let bytes =
+        a.rt.block_on(axum::body::to_bytes(body, usize::MAX))
+            .expect("body");
     let body = if parts
         .headers
         .get(header::CONTENT_ENCODING)
@@ -390,9 +433,19 @@ fn preview(body: &[u8]) -> String {
     String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned()
 }
 
-/// The properties every answer must have.
+/// The properties every answer must have (an answer to HEAD has no body to check).
 fn check(path: &str, a: &Answer) -> Result<(), TestCaseError> {
+    check_answer(path, a, false)
+}
+
+fn check_answer(path: &str, a: &Answer, head: bool) -> Result<(), TestCaseError> {
     let status = a.status.as_u16();
+    // `FUZZ_TRACE=1`: one line per answer (route, status), to see what the cases reach.
+    static TRACE: LazyLock<bool> = LazyLock::new(|| std::env::var_os("FUZZ_TRACE").is_some());
+    if *TRACE {
+        let route: Vec<&str> = path.split('/').take(3).collect();
+        eprintln!("FUZZ {} {status}", route.join("/"));
+    }
     let content_type = a
         .headers
         .get(header::CONTENT_TYPE)
@@ -416,6 +469,10 @@ fn check(path: &str, a: &Answer) -> Result<(), TestCaseError> {
             "{path} → {status} {content_type} {}",
             preview(&a.body)
         );
+    }
+    if head {
+        prop_assert!(status < 500 || status == 503, "HEAD {path} → {status}");
+        return Ok(());
     }
     if status >= 400 && (path.starts_with("/api/") || json) {
         prop_assert!(
@@ -596,11 +653,20 @@ fn plain_keys() -> Vec<(&'static str, Vec<String>)> {
     ]
 }
 
-fn coordinates() -> Vec<String> {
-    words(&[
-        "2.4557", "48.7803", "2,4557", "48,7803", "2.3", "48.9", "660001.4", "6853499.22",
-        "0", "-180", "180", "-90", "90", "180.0001", "1e308",
-    ])
+/// Longitudes (or Lambert-93 x) over the département, then edge cases.
+fn longitudes() -> Vec<String> {
+    let mut v: Vec<String> = (0..24).map(|i| format!("{:.4}", 2.33 + 0.012 * f64::from(i))).collect();
+    v.extend((0..6).map(|i| format!("{:.4}", 2.40 + 0.03 * f64::from(i)).replace('.', ",")));
+    v.extend(words(&["652000.5", "660001.4", "0", "-180", "180", "180.0001", "48.7803", "1e308"]));
+    v
+}
+
+/// Latitudes (or Lambert-93 y) over the département, then edge cases.
+fn latitudes() -> Vec<String> {
+    let mut v: Vec<String> = (0..24).map(|i| format!("{:.4}", 48.69 + 0.007 * f64::from(i))).collect();
+    v.extend((0..6).map(|i| format!("{:.4}", 48.74 + 0.02 * f64::from(i)).replace('.', ",")));
+    v.extend(words(&["6853499.22", "6860000", "0", "-90", "90", "90.5", "2.4557", "-1e308"]));
+    v
 }
 
 fn tile_strategy() -> impl Strategy<Value = String> {
@@ -691,7 +757,11 @@ proptest! {
     /// `GET /api/lookup?lon=…&lat=…` or `?x=…&y=…`.
     #[test]
     fn lookup_route(
-        q in query(vec![("lon", coordinates()), ("lat", coordinates()), ("x", coordinates()), ("y", coordinates())]),
+        q in prop_oneof![
+            3 => query(vec![("lon", longitudes()), ("lat", latitudes())]),
+            1 => query(vec![("x", longitudes()), ("y", latitudes())]),
+            1 => query(vec![("lon", longitudes()), ("lat", latitudes()), ("x", longitudes()), ("y", latitudes())]),
+        ],
         h in headers(),
     ) {
         get("/api/lookup", &q, &h)?;
@@ -782,7 +852,7 @@ proptest! {
         }
         for path in ["/api/indicators", "/health", "/tiles/iris.json", "/export/map.svg"] {
             if let Some(a) = send(method.clone(), path, &hdrs, body.clone().into_bytes()) {
-                check(path, &a)?;
+                check_answer(path, &a, method == Method::HEAD)?;
             }
         }
     }
@@ -829,21 +899,44 @@ fn export_query() -> BoxedStrategy<String> {
         });
     // Invalid for sure: a bad page, resolution, legend or flag, whatever the rest.
     let spoiler = prop_oneof![
-        value(words(&["a4-sideways", "0x0mm", "1190x10mm", "nanxnanmm", "b5"])).prop_map(|v| format!("page={v}")),
-        value(words(&["0", "-1", "NaN", "1e9", "35", "601", "inf"])).prop_map(|v| format!("dpi={v}")),
+        value(words(&[
+            "a4-sideways",
+            "0x0mm",
+            "1190x10mm",
+            "nanxnanmm",
+            "b5"
+        ]))
+        .prop_map(|v| format!("page={v}")),
+        value(words(&["0", "-1", "NaN", "1e9", "35", "601", "inf"]))
+            .prop_map(|v| format!("dpi={v}")),
         value(words(&["diagonal", "x"])).prop_map(|v| format!("legend={v}")),
         value(words(&["maybe", "2"])).prop_map(|v| format!("labels={v}")),
-        value(words(&["jenks:0", "jenks:10", ":5", "magic:3"])).prop_map(|v| format!("classes={v}")),
+        value(words(&["jenks:0", "jenks:10", ":5", "magic:3"]))
+            .prop_map(|v| format!("classes={v}")),
         value(words(&["10;5", "0 - 0", "x"])).prop_map(|v| format!("breaks={v}")),
         value(words(&["Rainbow"])).prop_map(|v| format!("palette={v}")),
     ];
     let mut keys = classify_keys();
     keys.extend([
-        ("classes", words(&["jenks:5", "q6", "diverging:4", "quantiles:0"])),
-        ("page", words(&["a6-portrait", "a0-landscape", "0.001x0.001mm", "1189x1189mm"])),
+        (
+            "classes",
+            words(&["jenks:5", "q6", "diverging:4", "quantiles:0"]),
+        ),
+        (
+            "page",
+            words(&[
+                "a6-portrait",
+                "a0-landscape",
+                "0.001x0.001mm",
+                "1189x1189mm",
+            ]),
+        ),
         ("dpi", words(&["36", "72", "600", "601", "0", "-1", "NaN"])),
         ("legend", words(&["vertical", "horizontal", "v", "h", "x"])),
-        ("labels", words(&["true", "false", "1", "0", "oui", "maybe"])),
+        (
+            "labels",
+            words(&["true", "false", "1", "0", "oui", "maybe"]),
+        ),
         ("highlight", words(&["ES10", "94028", "940280101", "ZZZ"])),
         ("inset", words(&["true", "false", "peut-être"])),
     ]);
@@ -869,27 +962,67 @@ proptest! {
 /// Any route's request line, as the cases above make them.
 fn any_request() -> BoxedStrategy<String> {
     let with_query = |path: &'static str, keys: Vec<(&'static str, Vec<String>)>| {
-        query(keys).prop_map(move |q| if q.is_empty() { path.to_string() } else { format!("{path}?{q}") })
+        query(keys).prop_map(move |q| {
+            if q.is_empty() {
+                path.to_string()
+            } else {
+                format!("{path}?{q}")
+            }
+        })
     };
     prop_oneof![
         prop::sample::select(PLAIN).prop_map(str::to_string).boxed(),
-        value(levels()).prop_map(|l| format!("/api/zones/{l}?format=csv")).boxed(),
-        (value(indicator_ids()), query(vec![("level", levels()), ("year", years())]))
+        value(levels())
+            .prop_map(|l| format!("/api/zones/{l}?format=csv"))
+            .boxed(),
+        (
+            value(indicator_ids()),
+            query(vec![("level", levels()), ("year", years())])
+        )
             .prop_map(|(i, q)| format!("/api/indicators/{i}?{q}"))
             .boxed(),
         with_query("/api/classify", classify_keys()).boxed(),
-        with_query("/export/indicators.csv", vec![("level", levels()), ("indicator", indicator_ids())]).boxed(),
-        with_query("/api/lookup", vec![("lon", coordinates()), ("lat", coordinates())]).boxed(),
-        with_query("/api/search", vec![("q", words(&["creteil", "vitry"])), ("limit", words(&["5"]))]).boxed(),
-        value(app().es_codes.clone()).prop_map(|c| format!("/api/es/{c}")).boxed(),
-        (value(levels()), value(app().codes.clone())).prop_map(|(l, c)| format!("/api/composition/{l}/{c}")).boxed(),
-        value(levels()).prop_map(|l| format!("/api/places/{l}")).boxed(),
-        value(levels()).prop_map(|l| format!("/tiles/{l}.json")).boxed(),
+        with_query(
+            "/export/indicators.csv",
+            vec![("level", levels()), ("indicator", indicator_ids())]
+        )
+        .boxed(),
+        with_query(
+            "/api/lookup",
+            vec![("lon", longitudes()), ("lat", latitudes())]
+        )
+        .boxed(),
+        with_query(
+            "/api/search",
+            vec![
+                ("q", words(&["creteil", "vitry"])),
+                ("limit", words(&["5"]))
+            ]
+        )
+        .boxed(),
+        value(app().es_codes.clone())
+            .prop_map(|c| format!("/api/es/{c}"))
+            .boxed(),
+        (value(levels()), value(app().codes.clone()))
+            .prop_map(|(l, c)| format!("/api/composition/{l}/{c}"))
+            .boxed(),
+        value(levels())
+            .prop_map(|l| format!("/api/places/{l}"))
+            .boxed(),
+        value(levels())
+            .prop_map(|l| format!("/tiles/{l}.json"))
+            .boxed(),
         tile_strategy().boxed(),
         asset_strategy().boxed(),
-        value(indicator_ids()).prop_map(|i| format!("/styles/{i}.json")).boxed(),
-        export_query().prop_map(|q| format!("/export/map.svg?{q}")).boxed(),
-        proptest::collection::vec(value(vec!["api".into()]), 0..4).prop_map(|s| format!("/{}", s.join("/"))).boxed(),
+        value(indicator_ids())
+            .prop_map(|i| format!("/styles/{i}.json"))
+            .boxed(),
+        export_query()
+            .prop_map(|q| format!("/export/map.svg?{q}"))
+            .boxed(),
+        proptest::collection::vec(value(vec!["api".into()]), 0..4)
+            .prop_map(|s| format!("/{}", s.join("/")))
+            .boxed(),
     ]
     .boxed()
 }
