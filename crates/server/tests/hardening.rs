@@ -225,7 +225,29 @@ async fn header_and_body_limits() {
 #[tokio::test]
 async fn cors_is_off_by_default_and_on_only_for_configured_origins() {
     let base = start(ServerConfig::default()).await;
-    for path in ["/api/zones/es", "/health", "/"] {
+    let tj: serde_json::Value = client()
+        .get(format!("{base}/tiles/iris.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let tile = tj["tiles"][0]
+        .as_str()
+        .unwrap()
+        .replace("{z}/{x}/{y}", "12/2075/1410");
+    let tile = tile
+        .split_once("/tiles/")
+        .map(|(_, t)| format!("/tiles/{t}"))
+        .unwrap();
+    for path in [
+        "/api/zones/es",
+        "/health",
+        "/",
+        "/tiles/iris.json",
+        tile.as_str(),
+    ] {
         let r = client()
             .get(format!("{base}{path}"))
             .header("origin", "https://ailleurs.example")

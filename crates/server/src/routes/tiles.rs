@@ -20,7 +20,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use tower_http::cors::{Any, CorsLayer};
 use zones::Level;
 
 use crate::{ApiError, AppState};
@@ -32,13 +31,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/tiles/{file}", get(tilejson))
         .route("/tiles/{level}/{version}/{z}/{x}/{y}", get(tile))
-        // Tiles and TileJSON are public boundaries: any page (or a CDN-hosted map) may use them.
-        .layer(
-            CorsLayer::new()
-                .allow_origin(Any)
-                .allow_methods([Method::GET, Method::HEAD])
-                .expose_headers([header::ETAG]),
-        )
+    // Cross-origin use follows `[http] cors_origins` like every route (off by default); a map
+    // hosted elsewhere uses the PMTiles export or a configured origin.
 }
 
 fn level_of(s: &str) -> Result<Level, ApiError> {
