@@ -449,6 +449,41 @@ fn a_reader_closing_the_pipe_early_is_not_an_error() {
 }
 
 #[test]
+fn short_outputs_to_a_pipe_closed_before_any_write_are_not_an_error() {
+    use std::process::Stdio;
+    let b = built_bundle().to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let rebuilt = dir.path().join("pipe.bundle");
+    let rebuilt = rebuilt.to_str().unwrap();
+    for args in [
+        vec!["--bundle", b, "lookup", "--lon", "2.45", "--lat", "48.79"],
+        vec!["--bundle", rebuilt, "build"],
+        vec!["token", "--name", "etudes"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_observatoire"))
+            .args(&args)
+            .current_dir(repo_root())
+            .env_remove("OBSERVATOIRE_CONFIG")
+            .env_remove("OBSERVATOIRE_BUNDLE")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("binary runs");
+        // `| head -0`: the reader is gone before the first line is written.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = text(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {err}", out.status);
+        assert!(!err.contains("erreur"), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+    assert!(
+        Path::new(rebuilt).is_file(),
+        "the bundle is written before the summary"
+    );
+}
+
+#[test]
 fn token_prints_a_new_token_and_the_line_of_its_hash() {
     let out = observatoire(&["token", "--name", "etudes"]);
     assert!(out.status.success(), "{}", text(&out.stderr));

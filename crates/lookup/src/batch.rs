@@ -263,19 +263,14 @@ pub fn place_csv(
         }
     }
 
-    let out_dir = match options.output.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
     let werr = |source: std::io::Error| Error::Write {
         path: options.output.clone(),
         source,
     };
-    let tmp = tempfile::Builder::new()
-        .prefix(".observatoire-")
-        .suffix(".tmp")
-        .tempfile_in(&out_dir)
-        .map_err(werr)?;
+    // Written to `.<output name>.XXXXXX.tmp` beside the output, locked while written, then
+    // renamed over it; leftovers of an earlier killed run for this output are removed first.
+    zones::bundle::remove_stale_temp_files(&options.output);
+    let tmp = zones::bundle::create_temp_file(&options.output).map_err(werr)?;
     let mut wtr = csv::WriterBuilder::new()
         .delimiter(delimiter)
         .flexible(true)

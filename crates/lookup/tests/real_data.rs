@@ -511,6 +511,55 @@ fn address_search_and_geocoding_on_imported_ban() {
 }
 
 #[test]
+fn batch_output_temp_files_of_a_killed_run_are_removed_but_not_live_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("entree.csv");
+    let p = &sample()[0];
+    std::fs::write(
+        &input,
+        format!("nom,longitude,latitude\na,{},{}\n", p.lon, p.lat),
+    )
+    .unwrap();
+    let output = dir.path().join("sortie.csv");
+    // Left by a run killed while writing `sortie.csv` (unlocked), by a run still writing it
+    // (locked), and by a write of another file.
+    let stale = dir.path().join(".sortie.csv.AbC123.tmp");
+    let live = dir.path().join(".sortie.csv.ZzZ999.tmp");
+    let other = dir.path().join(".autre.csv.AbC123.tmp");
+    for f in [&stale, &live, &other] {
+        std::fs::write(f, b"partiel").unwrap();
+    }
+    let writer = std::fs::OpenOptions::new().write(true).open(&live).unwrap();
+    writer.lock().unwrap();
+    let options = Options {
+        input: input.clone(),
+        output: output.clone(),
+        source: Source::LonLat {
+            lon: "longitude".into(),
+            lat: "latitude".into(),
+        },
+        delimiter: None,
+    };
+    let report = place_csv(&options, &lookup().locator, None, &Silent).unwrap();
+    assert_eq!(report.placed, 1);
+    drop(writer);
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            ".autre.csv.AbC123.tmp",
+            ".sortie.csv.ZzZ999.tmp",
+            "entree.csv",
+            "sortie.csv"
+        ]
+    );
+}
+
+#[test]
 fn batch_placement_of_a_csv_with_every_kind_of_bad_row() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("beneficiaires.csv");

@@ -219,6 +219,20 @@ pub fn remove_stale_temp_files(path: &Path) -> usize {
     removed
 }
 
+/// Create the temporary file into which `path` is to be written, to be renamed over it once
+/// complete: `.<file name>.XXXXXX.tmp` in the folder of `path` (which must exist), exclusively
+/// locked until it is closed (after the rename) or until this process dies, so that
+/// `remove_stale_temp_files` leaves it alone while it is being written.
+pub fn create_temp_file(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let tmp = tempfile::Builder::new()
+        .prefix(&temp_prefix(path))
+        .rand_bytes(TEMP_RAND_LEN)
+        .suffix(".tmp")
+        .tempfile_in(parent_dir(path))?;
+    tmp.as_file().lock()?;
+    Ok(tmp)
+}
+
 /// Write `bytes` to `path` so that `path` is never seen half-written. Temporary files left by
 /// an earlier, killed write of the same target are removed first.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -229,15 +243,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = parent_dir(path);
     std::fs::create_dir_all(&dir).map_err(werr)?;
     remove_stale_temp_files(path);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&temp_prefix(path))
-        .rand_bytes(TEMP_RAND_LEN)
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(werr)?;
-    // Held until the file is closed (after the rename), or released by the kernel if this
-    // process dies: `remove_stale_temp_files` leaves a locked file alone.
-    tmp.as_file().lock().map_err(werr)?;
+    let mut tmp = create_temp_file(path).map_err(werr)?;
     tmp.write_all(bytes).map_err(werr)?;
     // tempfile creates 0600; a bundle is read by the server, possibly as another user.
     #[cfg(unix)]

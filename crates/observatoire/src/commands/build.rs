@@ -1,5 +1,6 @@
 //! `observatoire build`, and loading the bundle other commands need.
 use anyhow::{Context, Result, bail};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use zones::{Bundle, Config, Level};
 
@@ -119,29 +120,33 @@ pub fn build(config: &Config, out: &Path, quiet: bool) -> Result<Bundle> {
         bail!("aucun IRIS lu");
     }
     if !quiet {
-        print_summary(&bundle, &report, out, started.elapsed());
+        // A write error (closed pipe: `observatoire build | head -1`) is returned, not a panic.
+        let mut w = std::io::stdout().lock();
+        print_summary(&mut w, &bundle, &report, out, started.elapsed())?;
         if let Some(set) = &indicators {
-            print_indicators_summary(set, out);
+            print_indicators_summary(&mut w, set, out)?;
         }
     }
     Ok(bundle)
 }
 
 fn print_summary(
+    w: &mut impl Write,
     bundle: &Bundle,
     report: &zones::BuildReport,
     out: &Path,
     elapsed: std::time::Duration,
-) {
+) -> std::io::Result<()> {
     let m = &bundle.meta;
-    println!(
+    writeln!(
+        w,
         "Paquet écrit : {} ({} — IRIS en {}, encodage {})",
         out.display(),
         m.name,
         m.iris_crs,
         m.iris_encoding.as_deref().unwrap_or("UTF-8")
-    );
-    println!("{:<28} {:>7} {:>14}", "niveau", "zones", "surface (km²)");
+    )?;
+    writeln!(w, "{:<28} {:>7} {:>14}", "niveau", "zones", "surface (km²)")?;
     for (level, n) in &report.counts {
         let area = report
             .areas_km2
@@ -149,32 +154,36 @@ fn print_summary(
             .find(|(l, _)| l == level)
             .map(|(_, a)| format_fr(*a, 2))
             .unwrap_or_else(|| "—".into());
-        println!("{:<28} {:>7} {:>14}", level.label(), n, area);
+        writeln!(w, "{:<28} {:>7} {:>14}", level.label(), n, area)?;
     }
-    println!(
+    writeln!(
+        w,
         "topologie partagée : {} arcs, {} sommets ; {} recoupements IRIS × QPV",
         format_fr(report.arcs as f64, 0),
         format_fr(report.vertices as f64, 0),
         bundle.qpv_overlay.len()
-    );
+    )?;
     if m.illustrative_composition {
-        println!(
+        writeln!(
+            w,
             "note : composition des ES et territoires ILLUSTRATIVE (remplacez-la par la table réelle du Département)."
-        );
+        )?;
     }
     for d in &report.diagnostics {
-        println!("{d}");
+        writeln!(w, "{d}")?;
     }
     let timings: Vec<String> = report
         .timings
         .iter()
         .map(|(n, d)| format!("{n} {} ms", d.as_millis()))
         .collect();
-    println!(
+    writeln!(
+        w,
         "durées : {} ; total {} ms",
         timings.join(", "),
         elapsed.as_millis()
-    );
+    )?;
+    Ok(())
 }
 
 /// Compute the catalogue's indicators, store them in the bundle, write the join report beside it.
@@ -210,7 +219,11 @@ pub fn join_report_path(bundle: &Path) -> PathBuf {
     bundle.with_extension("jointures.csv")
 }
 
-fn print_indicators_summary(set: &indicators::IndicatorSet, out: &Path) {
+fn print_indicators_summary(
+    w: &mut impl Write,
+    set: &indicators::IndicatorSet,
+    out: &Path,
+) -> std::io::Result<()> {
     let mut by_kind: std::collections::BTreeMap<(&str, &str), usize> =
         std::collections::BTreeMap::new();
     for j in &set.joins {
@@ -218,21 +231,24 @@ fn print_indicators_summary(set: &indicators::IndicatorSet, out: &Path) {
             .entry((j.source.as_str(), j.kind.as_str()))
             .or_default() += 1;
     }
-    println!(
+    writeln!(
+        w,
         "indicateurs : {} indicateurs, {} valeurs (zones × millésimes)",
         set.indicators.len(),
         set.records.len()
-    );
+    )?;
     for ((source, kind), n) in by_kind {
-        println!("  jointure {source} : {n} × {}", kind.replace('_', " "));
+        writeln!(w, "  jointure {source} : {n} × {}", kind.replace('_', " "))?;
     }
     if !set.joins.is_empty() {
-        println!(
+        writeln!(
+            w,
             "  détail des jointures : {}",
             join_report_path(out).display()
-        );
+        )?;
     }
     for n in &set.notes {
-        println!("  note : {n}");
+        writeln!(w, "  note : {n}")?;
     }
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! `observatoire export-tiles`: the tile pyramid as one PMTiles v3 archive.
 use anyhow::{Context, Result};
+use std::io::Write;
 use std::path::PathBuf;
 use zones::Level;
 
@@ -48,7 +49,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let report = tiles::pmtiles_export::write_pmtiles(&tileset, &levels, &args.out)
         .with_context(|| format!("export vers {}", args.out.display()))?;
     if !args.quiet {
-        println!(
+        // Write errors (closed pipe) are returned, not a panic.
+        let mut w = std::io::stdout().lock();
+        writeln!(
+            w,
             "Archive écrite : {} ({} tuiles, {} Ko, zooms {} à {}, niveaux : {})",
             args.out.display(),
             format_fr(report.tiles as f64, 0),
@@ -60,12 +64,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
                 .map(|l| l.key())
                 .collect::<Vec<_>>()
                 .join(", ")
-        );
-        println!(
+        )?;
+        writeln!(
+            w,
             "durées : pyramide {} ms ; total {} ms",
             tileset.elapsed.as_millis(),
             started.elapsed().as_millis()
-        );
+        )?;
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `observatoire import-addresses`: import the Base Adresse Nationale file of the département
 //! so that search and `lookup --address-col` know street addresses.
 use anyhow::{Context, Result};
+use std::io::Write;
 use std::path::PathBuf;
 
 use super::lookup::{ByteBar, bundle_path};
@@ -47,18 +48,22 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     if args.quiet {
         return Ok(());
     }
-    println!(
+    // Write errors (closed pipe) are returned, not a panic.
+    let mut w = std::io::stdout().lock();
+    writeln!(
+        w,
         "Adresses écrites : {} ({} adresses, {} voies, {} communes, depuis {})",
         out.display(),
         format_fr(report.numbers as f64, 0),
         format_fr(report.streets as f64, 0),
         report.communes,
         book.source
-    );
-    println!("lignes lues : {}", format_fr(report.rows as f64, 0));
+    )?;
+    writeln!(w, "lignes lues : {}", format_fr(report.rows as f64, 0))?;
     for (reason, tally) in &report.skipped {
         let lines: Vec<String> = tally.lines.iter().map(|l| l.to_string()).collect();
-        println!(
+        writeln!(
+            w,
             "  ignorées, {} : {} (lignes {}{})",
             reason.label(),
             format_fr(tally.count as f64, 0),
@@ -68,7 +73,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
             } else {
                 ""
             }
-        );
+        )?;
     }
     for (what, tally) in [
         ("hors de tout IRIS du paquet (gardées)", &report.outside),
@@ -79,7 +84,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     ] {
         if tally.count > 0 {
             let lines: Vec<String> = tally.lines.iter().map(|l| l.to_string()).collect();
-            println!(
+            writeln!(
+                w,
                 "  {what} : {} (lignes {}{})",
                 format_fr(tally.count as f64, 0),
                 lines.join(", "),
@@ -88,12 +94,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
                 } else {
                     ""
                 }
-            );
+            )?;
         }
     }
-    println!(
+    writeln!(
+        w,
         "durée : {} s",
         format_fr(started.elapsed().as_secs_f64(), 2)
-    );
+    )?;
     Ok(())
 }

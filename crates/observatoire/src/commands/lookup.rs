@@ -317,11 +317,12 @@ fn batch(cli: &Cli, args: &Args, bundle: Bundle, input: &Path) -> Result<()> {
     let report = lookup::batch::place_csv(&options, &locator, gazetteer.as_ref(), &bar)?;
     if !args.quiet {
         print_report(
+            &mut std::io::stdout().lock(),
             &report,
             output,
             bundle.meta.illustrative_composition,
             started.elapsed(),
-        );
+        )?;
     }
     Ok(())
 }
@@ -335,16 +336,18 @@ fn percent(part: u64, total: u64) -> String {
 }
 
 fn print_report(
+    w: &mut impl std::io::Write,
     r: &lookup::batch::Report,
     output: &Path,
     illustrative: bool,
     elapsed: std::time::Duration,
-) {
+) -> std::io::Result<()> {
     let delim = match r.delimiter {
         b'\t' => "tabulation".to_string(),
         d => format!("« {} »", d as char),
     };
-    println!(
+    writeln!(
+        w,
         "Fichier écrit : {} (séparateur {delim}, UTF-8{}) ; colonnes ajoutées : {}",
         output.display(),
         if r.latin1 {
@@ -353,21 +356,23 @@ fn print_report(
             ""
         },
         r.added_columns.join(", ")
-    );
+    )?;
     let unplaced = r.rows - r.placed;
-    println!(
+    writeln!(
+        w,
         "lignes : {} ; placées : {} ({}) ; non placées : {} ({})",
         format_fr(r.rows as f64, 0),
         format_fr(r.placed as f64, 0),
         percent(r.placed, r.rows),
         format_fr(unplaced as f64, 0),
         percent(unplaced, r.rows)
-    );
+    )?;
     if r.on_border > 0 {
-        println!(
+        writeln!(
+            w,
             "  dont {} sur une limite entre IRIS (rattachées à l'IRIS de plus petit code)",
             format_fr(r.on_border as f64, 0)
-        );
+        )?;
     }
     if !r.precision.is_empty() {
         let parts: Vec<String> = r
@@ -375,13 +380,14 @@ fn print_report(
             .iter()
             .map(|(p, n)| format!("{} au {}", format_fr(*n as f64, 0), p.label()))
             .collect();
-        println!("  géocodage : {}", parts.join(", "));
+        writeln!(w, "  géocodage : {}", parts.join(", "))?;
     }
     if !r.unplaced.is_empty() {
-        println!("Lignes non placées, par motif (colonne « motif ») :");
+        writeln!(w, "Lignes non placées, par motif (colonne « motif ») :")?;
         for (reason, tally) in &r.unplaced {
             let lines: Vec<String> = tally.lines.iter().map(|l| l.to_string()).collect();
-            println!(
+            writeln!(
+                w,
                 "  {:<60} {:>9}   {} : lignes {}{}",
                 reason.label(),
                 format_fr(tally.count as f64, 0),
@@ -392,22 +398,24 @@ fn print_report(
                 } else {
                     ""
                 }
-            );
+            )?;
         }
     }
-    println!(
+    writeln!(
+        w,
         "Répartition par Espace de Solidarité{} :",
         if illustrative {
             " (composition ILLUSTRATIVE)"
         } else {
             ""
         }
-    );
+    )?;
     for (code, name, n) in &r.per_es {
-        println!("  {code:<6} {name:<50} {:>9}", format_fr(*n as f64, 0));
+        writeln!(w, "  {code:<6} {name:<50} {:>9}", format_fr(*n as f64, 0))?;
     }
     let secs = elapsed.as_secs_f64();
-    println!(
+    writeln!(
+        w,
         "durée : {} s ({} lignes par seconde)",
         format_fr(secs, 2),
         format_fr(
@@ -418,5 +426,6 @@ fn print_report(
             },
             0
         )
-    );
+    )?;
+    Ok(())
 }

@@ -2,6 +2,7 @@
 //! `server.toml` that declares it (only the token's SHA-256 is stored there). `--hash TOKEN`
 //! prints the line of an existing token instead.
 use anyhow::{Context, Result, bail};
+use std::io::Write;
 
 use crate::Cli;
 
@@ -47,29 +48,33 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<()> {
         ),
     };
     let line = toml_line(args.name.trim(), &token);
+    // Write errors (closed pipe) are returned, not a panic.
+    let mut w = std::io::stdout().lock();
     if fresh {
-        println!(
+        writeln!(
+            w,
             "Nouveau jeton « {} » (à remettre à son utilisateur, il ne sera plus affiché) :",
             args.name.trim()
-        );
-        println!();
-        println!("    {token}");
-        println!();
+        )?;
+        writeln!(w)?;
+        writeln!(w, "    {token}")?;
+        writeln!(w)?;
     }
-    println!(
+    writeln!(
+        w,
         "Ligne à ajouter à la liste `{key}` de la section [access] de server.toml (boundaries/val-de-marne/server.toml) :"
-    );
-    println!();
-    println!("    {line}");
-    println!();
-    println!("par exemple :");
-    println!();
-    println!("    [access]");
-    println!("    {key} = [");
-    println!("      {line},");
-    println!("    ]");
-    println!();
-    println!("puis redémarrez `observatoire serve`.");
+    )?;
+    writeln!(w)?;
+    writeln!(w, "    {line}")?;
+    writeln!(w)?;
+    writeln!(w, "par exemple :")?;
+    writeln!(w)?;
+    writeln!(w, "    [access]")?;
+    writeln!(w, "    {key} = [")?;
+    writeln!(w, "      {line},")?;
+    writeln!(w, "    ]")?;
+    writeln!(w)?;
+    writeln!(w, "puis redémarrez `observatoire serve`.")?;
     Ok(())
 }
 
