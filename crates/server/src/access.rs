@@ -122,8 +122,7 @@ pub async fn identify(State(state): State<AppState>, request: Request, next: Nex
     if let Some(who) = &audience.who {
         tracing::debug!("indicateurs internes ouverts à {who}");
     }
-    let vary = HeaderValue::from_str(&Audience::vary(access))
-        .unwrap_or(HeaderValue::from_static("Authorization, Cookie"));
+    let vary = state.vary().clone();
     parts.extensions.insert(audience);
     parts.extensions.insert(VaryOn(vary));
     next.run(Request::from_parts(parts, body)).await

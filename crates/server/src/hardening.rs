@@ -95,7 +95,9 @@ pub fn apply(router: Router<AppState>, state: &AppState) -> Router<AppState> {
                 .get::<MatchedPath>()
                 .map(MatchedPath::as_str)
                 .unwrap_or("(aucune)");
-            tracing::info_span!("requete", method = %req.method(), route)
+            // Debug level: a span per request costs an allocation when enabled; the
+            // default log filter (`server=info`) leaves it off.
+            tracing::debug_span!("requete", method = %req.method(), route)
         }))
         .layer(middleware::from_fn_with_state(
             state.clone(),

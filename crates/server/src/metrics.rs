@@ -33,14 +33,14 @@ const TILE_ROUTE: &str = "/tiles/{level}/{version}/{z}/{x}/{y}";
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    route: String,
+    route: &'static str,
     method: &'static str,
     status: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    route: String,
+    route: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -168,7 +168,7 @@ impl Metrics {
             .inc();
     }
 
-    fn record(&self, route: &str, method: &Method, status: u16, elapsed: Duration) {
+    fn record(&self, route: &'static str, method: &Method, status: u16, elapsed: Duration) {
         let method = match *method {
             Method::GET => "GET",
             Method::HEAD => "HEAD",
@@ -184,29 +184,18 @@ impl Metrics {
         };
         self.requests
             .get_or_create(&RequestLabels {
-                route: route.to_string(),
+                route,
                 method,
                 status,
             })
             .inc();
         self.latency
-            .get_or_create(&RouteLabels {
-                route: route.to_string(),
-            })
+            .get_or_create(&RouteLabels { route })
             .observe(elapsed.as_secs_f64());
     }
 
-    fn tile_served(&self, path: &str) {
-        // Only called for a 200 on the tile route: the level segment was parsed successfully,
-        // so it is one of the known levels (the label stays bounded).
-        let level = path
-            .split('/')
-            .nth(2)
-            .and_then(zones::Level::parse)
-            .map(zones::Level::key);
-        if let Some(level) = level {
-            self.tiles.get_or_create(&LevelLabels { level }).inc();
-        }
+    fn tile_served(&self, level: &'static str) {
+        self.tiles.get_or_create(&LevelLabels { level }).inc();
     }
 
     /// The text exposition.
@@ -228,24 +217,50 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     let route = req
         .extensions()
         .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string());
+        .map_or("(aucune)", |m| intern(m.as_str()));
     let method = req.method().clone();
-    let path = (route.as_deref() == Some(TILE_ROUTE)).then(|| req.uri().path().to_string());
+    // The level of a tile, from the path the tile route matched (one of the known levels, so
+    // the label stays bounded).
+    let tile_level = (route == TILE_ROUTE)
+        .then(|| {
+            req.uri()
+                .path()
+                .split('/')
+                .nth(2)
+                .and_then(zones::Level::parse)
+                .map(zones::Level::key)
+        })
+        .flatten();
     let response = next.run(req).await;
     let metrics = state.metrics();
     let status = response.status().as_u16();
-    metrics.record(
-        route.as_deref().unwrap_or("(aucune)"),
-        &method,
-        status,
-        started.elapsed(),
-    );
-    if let Some(path) = path
+    metrics.record(route, &method, status, started.elapsed());
+    if let Some(level) = tile_level
         && status == 200
     {
-        metrics.tile_served(&path);
+        metrics.tile_served(level);
     }
     response
+}
+
+/// The route template as a `&'static str` label: the templates are the router's, a small
+/// fixed set, so each is leaked once rather than allocated on every request.
+fn intern(route: &str) -> &'static str {
+    static SEEN: std::sync::RwLock<Vec<&'static str>> = std::sync::RwLock::new(Vec::new());
+    if let Ok(seen) = SEEN.read()
+        && let Some(r) = seen.iter().find(|r| **r == route)
+    {
+        return r;
+    }
+    let mut seen = SEEN
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(r) = seen.iter().find(|r| **r == route) {
+        return r;
+    }
+    let r: &'static str = Box::leak(route.to_owned().into_boxed_str());
+    seen.push(r);
+    r
 }
 
 /// `GET /metrics`.

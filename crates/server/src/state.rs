@@ -78,6 +78,8 @@ pub struct AppState {
     /// How to reload the bundle (`SIGHUP`, `POST /admin/reload`); `None`: reloading disabled.
     reloader: Option<Arc<Reloader>>,
     metrics: Arc<Metrics>,
+    /// `Vary` of audience-dependent answers, from the access settings (computed once).
+    vary: axum::http::HeaderValue,
 }
 
 impl AppState {
@@ -89,11 +91,16 @@ impl AppState {
     pub fn with_config(snapshot: Arc<Snapshot>, config: ServerConfig) -> AppState {
         let metrics = Arc::new(Metrics::new());
         metrics.published(&snapshot);
+        let vary = axum::http::HeaderValue::from_str(&crate::Audience::vary(&config.access))
+            .unwrap_or(axum::http::HeaderValue::from_static(
+                "Authorization, Cookie",
+            ));
         AppState {
             current: Arc::new(ArcSwap::new(snapshot)),
             config: Arc::new(config),
             reloader: None,
             metrics,
+            vary,
         }
     }
 
@@ -105,6 +112,11 @@ impl AppState {
 
     pub fn reloader(&self) -> Option<&Arc<Reloader>> {
         self.reloader.as_ref()
+    }
+
+    /// `Vary` of the answers that depend on the audience.
+    pub fn vary(&self) -> &axum::http::HeaderValue {
+        &self.vary
     }
 
     /// The counters of `GET /metrics`.

@@ -172,8 +172,11 @@ fn coord(s: &str, what: &str) -> Result<u32, ApiError> {
 async fn tile(
     State(state): State<AppState>,
     Path((level, version, z, x, y)): Path<(String, String, String, String, String)>,
-    headers: HeaderMap,
+    request: axum::extract::Request,
 ) -> Result<Response, ApiError> {
+    // The request's own headers, not a copy (`HeaderMap` as an extractor clones them): this
+    // is the hottest route.
+    let headers = request.headers();
     let level = level_of(&level)?;
     let s = state.snapshot();
     let lt = level_tiles(&s.tiles, level)?;
@@ -211,9 +214,9 @@ async fn tile(
         return Ok(resp);
     };
     let etag = format!("\"{:016x}\"", t.etag);
-    let mut resp = if matches(&headers, &etag) {
+    let mut resp = if matches(headers, &etag) {
         StatusCode::NOT_MODIFIED.into_response()
-    } else if accepts_gzip(&headers) {
+    } else if accepts_gzip(headers) {
         let mut r = Response::new(Body::from(t.gzip.clone()));
         r.headers_mut()
             .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
