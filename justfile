@@ -18,9 +18,11 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
 
-# Property tests of every parser with 10,000 cases each.
+# Fuzzing without nightly: every property-test suite in release, 10,000 cases per property —
+# the readers of each crate (shapefile, DBF, GeoJSON, CSV/XLSX, catalogue, BAN, bundle…) and
+# every HTTP route's parameters (tests/all.sh runs the same suites with 256 cases).
 fuzz:
-    PROPTEST_CASES=10000 cargo test --release -p zones --test readers_proptest
+    PROPTEST_CASES=10000 cargo test --release --no-fail-fast -p zones -p indicators -p lookup -p carto -p server --test readers_proptest --test parsers_proptest --test fuzz_routes --test tiles_http
 
 # Tiles: pyramid generation against tippecanoe, cached-tile HTTP against Martin, server memory.
 bench-http:

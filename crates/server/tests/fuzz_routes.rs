@@ -278,12 +278,27 @@ fn value(valid: Vec<String>) -> BoxedStrategy<String> {
 /// most once, its value valid more often than not. The others are chaos: keys repeated,
 /// missing, unknown, without `=`, empty; stray separators and bad escapes.
 fn query(keys: Vec<(&'static str, Vec<String>)>) -> BoxedStrategy<String> {
+    query_weighted(keys, &[])
+}
+
+/// [`query`], with the chance that each named key appears in a tidy query (0.6 otherwise).
+fn query_weighted(
+    keys: Vec<(&'static str, Vec<String>)>,
+    presence: &[(&str, f64)],
+) -> BoxedStrategy<String> {
     let tidy: Vec<BoxedStrategy<Option<String>>> = keys
         .iter()
         .map(|(k, valid)| {
             let k = *k;
-            proptest::option::weighted(0.6, value(valid.clone()).prop_map(move |v| format!("{k}={v}")))
-                .boxed()
+            let p = presence
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map_or(0.6, |(_, p)| *p);
+            proptest::option::weighted(
+                p,
+                value(valid.clone()).prop_map(move |v| format!("{k}={v}")),
+            )
+            .boxed()
         })
         .collect();
     let tidy = tidy.prop_map(|pairs| pairs.into_iter().flatten().collect::<Vec<_>>().join("&"));
@@ -303,7 +318,8 @@ fn query(keys: Vec<(&'static str, Vec<String>)>) -> BoxedStrategy<String> {
     let junk = prop_oneof![
         (key_for_junk, value(vec![])).prop_map(|(k, v)| format!("{k}={v}")),
         ("[a-z%=+&;]{0,8}", value(vec![])).prop_map(|(k, v)| format!("{k}={v}")),
-        prop::sample::select(vec!["", "=", "&", "==", "=&=", "%", "a=%G0&a=%FF"]).prop_map(str::to_string),
+        prop::sample::select(vec!["", "=", "&", "==", "=&=", "%", "a=%G0&a=%FF"])
+            .prop_map(str::to_string),
     ]
     .boxed();
     let item = if pairs.is_empty() {
@@ -503,8 +519,20 @@ fn get(path: &str, query: &str, hdrs: &[(String, String)]) -> Result<(), TestCas
     } else {
         format!("{path}?{query}")
     };
+    let start = std::time::Instant::now();
     match send(Method::GET, &uri, hdrs, Vec::new()) {
-        Some(a) => check(path, &a),
+        Some(a) => {
+            // `FUZZ_TRACE=2`: also the request, its time and the start of the answer.
+            if std::env::var_os("FUZZ_TRACE").is_some_and(|v| v == "2") {
+                eprintln!(
+                    "FUZZ2 {} {}µs {uri} {}",
+                    a.status.as_u16(),
+                    start.elapsed().as_micros(),
+                    preview(&a.body).replace('\n', " ")
+                );
+            }
+            check(path, &a)
+        }
         // Not a request line any client could send (the URI parser refuses it).
         None => Ok(()),
     }
@@ -655,17 +683,32 @@ fn plain_keys() -> Vec<(&'static str, Vec<String>)> {
 
 /// Longitudes (or Lambert-93 x) over the département, then edge cases.
 fn longitudes() -> Vec<String> {
-    let mut v: Vec<String> = (0..24).map(|i| format!("{:.4}", 2.33 + 0.012 * f64::from(i))).collect();
+    let mut v: Vec<String> = (0..24)
+        .map(|i| format!("{:.4}", 2.33 + 0.012 * f64::from(i)))
+        .collect();
     v.extend((0..6).map(|i| format!("{:.4}", 2.40 + 0.03 * f64::from(i)).replace('.', ",")));
-    v.extend(words(&["652000.5", "660001.4", "0", "-180", "180", "180.0001", "48.7803", "1e308"]));
+    v.extend(words(&[
+        "652000.5", "660001.4", "0", "-180", "180", "180.0001", "48.7803", "1e308",
+    ]));
     v
 }
 
 /// Latitudes (or Lambert-93 y) over the département, then edge cases.
 fn latitudes() -> Vec<String> {
-    let mut v: Vec<String> = (0..24).map(|i| format!("{:.4}", 48.69 + 0.007 * f64::from(i))).collect();
+    let mut v: Vec<String> = (0..24)
+        .map(|i| format!("{:.4}", 48.69 + 0.007 * f64::from(i)))
+        .collect();
     v.extend((0..6).map(|i| format!("{:.4}", 48.74 + 0.02 * f64::from(i)).replace('.', ",")));
-    v.extend(words(&["6853499.22", "6860000", "0", "-90", "90", "90.5", "2.4557", "-1e308"]));
+    v.extend(words(&[
+        "6853499.22",
+        "6860000",
+        "0",
+        "-90",
+        "90",
+        "90.5",
+        "2.4557",
+        "-1e308",
+    ]));
     v
 }
 
@@ -714,10 +757,14 @@ proptest! {
         }
     }
 
-    /// `GET /api/zones/{level}?format=…`.
+    /// `GET /api/zones/{level}?format=…`. The IRIS GeoJSON (tens of milliseconds to write)
+    /// is asked for in one case in a hundred; the other levels freely.
     #[test]
     fn zones_route(
-        level in prop_oneof![1 => prop::sample::select(vec!["es", "territoire", "departement", "qpv"]).prop_map(str::to_string), 9 => value(levels())],
+        level in prop_oneof![
+            1 => Just("iris".to_string()),
+            99 => value(levels().into_iter().filter(|l| !l.eq_ignore_ascii_case("iris")).collect()),
+        ],
         q in query(vec![("format", words(&["geojson", "csv", "pdf", "GEOJSON"]))]),
         h in headers(),
     ) {
@@ -736,7 +783,10 @@ proptest! {
 
     /// `GET /api/classify?…`.
     #[test]
-    fn classify_route(q in query(classify_keys()), h in headers()) {
+    fn classify_route(
+        q in query_weighted(classify_keys(), &[("indicator", 0.95), ("level", 0.7), ("year", 0.3), ("breaks", 0.15), ("palette", 0.3)]),
+        h in headers(),
+    ) {
         get("/api/classify", &q, &h)?;
     }
 
@@ -758,8 +808,8 @@ proptest! {
     #[test]
     fn lookup_route(
         q in prop_oneof![
-            3 => query(vec![("lon", longitudes()), ("lat", latitudes())]),
-            1 => query(vec![("x", longitudes()), ("y", latitudes())]),
+            3 => query_weighted(vec![("lon", longitudes()), ("lat", latitudes())], &[("lon", 0.9), ("lat", 0.9)]),
+            1 => query_weighted(vec![("x", longitudes()), ("y", latitudes())], &[("x", 0.9), ("y", 0.9)]),
             1 => query(vec![("lon", longitudes()), ("lat", latitudes()), ("x", longitudes()), ("y", latitudes())]),
         ],
         h in headers(),

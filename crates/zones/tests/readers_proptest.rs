@@ -763,12 +763,15 @@ fn real_bundle_bytes() -> &'static [u8] {
 fn the_real_bundle_round_trips() {
     let b = zones::Bundle::from_bytes(Path::new("x"), real_bundle_bytes()).expect("decode");
     assert_eq!(b.zones(zones::Level::Commune).len(), 47);
+    b.validate().expect("the real bundle is valid");
+    use_bundle(&b);
 }
 
 proptest! {
     /// The real bundle with bit flips, extreme lengths, insertions and deletions in its
     /// postcard payload (the header's length kept consistent, so decoding goes deep): decoding
-    /// gives an error or a bundle, never a panic nor gigabytes.
+    /// gives an error or a bundle, never a panic nor gigabytes; a bundle that passes
+    /// `validate()` can be used without panic.
     #[test]
     fn mutated_real_bundle_never_panics_in_decode(
         m in proptest::collection::vec(mutation(4096), 1..5),
@@ -781,7 +784,24 @@ proptest! {
             bytes[12..20].copy_from_slice(&(payload.len() as u64).to_le_bytes());
         }
         bytes.extend_from_slice(&payload);
-        let _ = zones::Bundle::from_bytes(Path::new("x.bundle"), &bytes);
+        if let Ok(bundle) = zones::Bundle::from_bytes(Path::new("x.bundle"), &bytes)
+            && bundle.validate().is_ok()
+        {
+            use_bundle(&bundle);
+        }
         prop_assert!(peak_rss_mb() < 2048, "{} Mo", peak_rss_mb());
     }
+}
+
+/// What readers of a bundle do with it (geometry of every zone, tables, a GeoJSON export):
+/// once [`zones::Bundle::validate`] accepts a bundle, none of it may panic.
+fn use_bundle(bundle: &zones::Bundle) {
+    for level in zones::Level::NESTED {
+        for z in bundle.zones(level) {
+            let _ = bundle.topology.to_multipolygon(&z.geometry);
+        }
+        let _ = zones::export::rows(bundle, level);
+    }
+    let _ = zones::export::geojson(bundle, zones::Level::Territoire);
+    let _ = zones::export::context_geojson(bundle);
 }
