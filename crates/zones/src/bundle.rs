@@ -133,7 +133,11 @@ impl Bundle {
                 payload.len()
             )));
         }
-        postcard::from_bytes(payload).map_err(|e| err(e.to_string()))
+        let bundle: Bundle = postcard::from_bytes(payload).map_err(|e| err(e.to_string()))?;
+        // A file that decodes can still be damaged or crafted (an arc index out of bounds
+        // would make a reader panic): every reader gets a checked bundle.
+        bundle.validate().map_err(|e| err(e.to_string()))?;
+        Ok(bundle)
     }
 
     pub fn load(path: &Path) -> Result<Bundle> {
