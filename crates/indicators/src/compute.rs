@@ -306,6 +306,7 @@ pub fn compute_with_tables(
     let mut ctx = Context::new(bundle);
     ctx.region_code = catalogue.region_code.clone();
     ctx.prepare_overlays(catalogue, tables)?;
+    ctx.prepare_cells(catalogue, tables);
     let mut joins: Vec<JoinIssue> = Vec::new();
     let mut notes = Vec::new();
     let strata = strata_classes(catalogue, tables, &mut notes)?;
@@ -404,6 +405,9 @@ struct Context<'a> {
     overlay_shares: HashMap<String, HashMap<usize, Vec<(usize, f64)>>>,
     /// Code of the région whose rows make the région reference.
     region_code: String,
+    /// Cells of the columns the catalogue reads, parsed once per source and column (every
+    /// indicator-vintage scans the région's rows; parsing text again each time dominated).
+    cells: HashMap<(String, usize), Vec<Option<Cell>>>,
 }
 
 impl<'a> Context<'a> {
@@ -460,7 +464,43 @@ impl<'a> Context<'a> {
             whole_communes,
             overlay_shares: HashMap::new(),
             region_code: String::new(),
+            cells: HashMap::new(),
         }
+    }
+
+    /// Parse the cells of every column the catalogue's indicators read (numerators,
+    /// denominators, approximation weights), once per source and column.
+    fn prepare_cells(&mut self, catalogue: &Catalogue, tables: &HashMap<String, RawTable>) {
+        let mut wanted: HashSet<(&str, &str)> = HashSet::new();
+        for ind in &catalogue.indicators {
+            for v in &ind.vintages {
+                for c in v.numerator.iter().chain(&v.denominator) {
+                    wanted.insert((v.source.as_str(), c.as_str()));
+                }
+            }
+            if let Some(w) = &ind.approximation_weight {
+                wanted.insert((w.source.as_str(), w.variable.as_str()));
+            }
+        }
+        let columns: Vec<(String, usize, &RawTable)> = wanted
+            .into_iter()
+            .filter_map(|(source, column)| {
+                let t = tables.get(source)?;
+                let c = t.column(column).ok()?; // a missing column is reported where it is read
+                Some((source.to_string(), c, t))
+            })
+            .collect();
+        self.cells = columns
+            .into_par_iter()
+            .map(|(source, c, t)| {
+                let cells = t
+                    .rows
+                    .iter()
+                    .map(|(_, row)| table::parse_cell(&row[c]))
+                    .collect();
+                ((source, c), cells)
+            })
+            .collect();
     }
 
     /// Shares of each unmatched row's area in the IRIS of its commune, for every source with
@@ -558,13 +598,15 @@ impl<'a> Context<'a> {
         apportion: bool,
     ) -> Result<VintageParts> {
         let key = t.column(&src.key)?;
-        let num_cols: Vec<usize> = numerator
+        // Each column with its cells parsed beforehand (`prepare_cells`), when they were.
+        let with_cells = |c: usize| (c, self.cells.get(&(src.id.clone(), c)));
+        let num_cols: Vec<(usize, Option<&Vec<Option<Cell>>>)> = numerator
             .iter()
-            .map(|c| t.column(c))
+            .map(|c| t.column(c).map(with_cells))
             .collect::<Result<_>>()?;
-        let den_cols: Vec<usize> = denominator
+        let den_cols: Vec<(usize, Option<&Vec<Option<Cell>>>)> = denominator
             .iter()
-            .map(|c| t.column(c))
+            .map(|c| t.column(c).map(with_cells))
             .collect::<Result<_>>()?;
         let region_col = src.region.as_ref().map(|r| t.column(r)).transpose()?;
         let commune_col = match (src.geography, &src.commune) {
@@ -579,29 +621,33 @@ impl<'a> Context<'a> {
             line,
             message,
         };
-        let sum_cols =
-            |cols: &[usize], row: &[String], line: u64, joins: &mut Vec<JoinIssue>| -> Part {
-                let mut acc = Part::Value(0.0);
-                for &c in cols {
-                    let cell = match table::parse_cell(&row[c]) {
-                        Some(cell) => cell,
-                        None => {
-                            joins.push(issue(
-                                "cellule_non_numerique",
-                                &row[key],
-                                Some(line),
-                                format!(
-                                    "colonne {} : « {} » n'est ni un nombre ni s/nd/ns",
-                                    t.header[c], row[c]
-                                ),
-                            ));
-                            Cell::NotAvailable
-                        }
-                    };
-                    acc = acc.add(Part::from_cell(cell));
-                }
-                acc
-            };
+        let sum_cols = |cols: &[(usize, Option<&Vec<Option<Cell>>>)],
+                        ri: usize,
+                        row: &[String],
+                        line: u64,
+                        joins: &mut Vec<JoinIssue>|
+         -> Part {
+            let mut acc = Part::Value(0.0);
+            for &(c, parsed) in cols {
+                let cell = match parsed.map_or_else(|| table::parse_cell(&row[c]), |p| p[ri]) {
+                    Some(cell) => cell,
+                    None => {
+                        joins.push(issue(
+                            "cellule_non_numerique",
+                            &row[key],
+                            Some(line),
+                            format!(
+                                "colonne {} : « {} » n'est ni un nombre ni s/nd/ns",
+                                t.header[c], row[c]
+                            ),
+                        ));
+                        Cell::NotAvailable
+                    }
+                };
+                acc = acc.add(Part::from_cell(cell));
+            }
+            acc
+        };
         let n = self.base_len(src.geography);
         let mut base = vec![Parts::NONE; n];
         let mut seen: Vec<Option<u64>> = vec![None; n];
@@ -624,15 +670,15 @@ impl<'a> Context<'a> {
                 continue;
             }
             let code = row[key].as_str();
-            if src.empty_means_absent && num_cols.iter().all(|&c| row[c].trim().is_empty()) {
+            if src.empty_means_absent && num_cols.iter().all(|&(c, _)| row[c].trim().is_empty()) {
                 continue;
             }
             let parts = Parts {
-                num: sum_cols(&num_cols, row, *line, joins),
+                num: sum_cols(&num_cols, ri, row, *line, joins),
                 den: if den_cols.is_empty() {
                     Part::Value(0.0)
                 } else {
-                    sum_cols(&den_cols, row, *line, joins)
+                    sum_cols(&den_cols, ri, row, *line, joins)
                 },
                 approx: false,
             };
