@@ -1,5 +1,5 @@
-//! HTTP hardening, in one place: every layer the whole application goes through, and the
-//! limits on expensive parameters.
+//! HTTP hardening, in one place: every layer the whole application goes through (the limits
+//! on expensive export parameters are the export routes' own, `routes::export::export_limits`).
 //!
 //! From the outside in (see [`apply`]):
 //! 1. metrics (`GET /metrics` counts, by matched route template);
@@ -35,8 +35,8 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::AppState;
 use crate::config::HttpConfig;
-use crate::{ApiError, AppState};
 
 /// The Content-Security-Policy of every answer. The map page needs `blob:` workers (MapLibre GL
 /// JS starts its workers from a blob URL) and `data:`/`blob:` images (MapLibre's control icons,
@@ -250,76 +250,4 @@ async fn json_errors(State(max_body): State<usize>, req: Request, next: Next) ->
         Body::from(json)
     };
     Response::from_parts(parts, body)
-}
-
-/// Longest text accepted for each free-text parameter of the map exports.
-const MAX_PARAM_CHARS: &[(&str, usize)] = &[
-    ("indicator", 80),
-    ("level", 20),
-    ("method", 40),
-    ("classes", 40),
-    ("palette", 60),
-    ("page", 40),
-    ("legend", 20),
-    ("labels", 10),
-    ("inset", 10),
-    ("highlight", 60),
-    ("breaks", 400),
-];
-
-/// Lowest resolution of a PNG export (the `carto` crate's own floor).
-const MIN_DPI: f64 = 36.0;
-/// Most classes of a map.
-const MAX_K: usize = 20;
-
-/// The limits of `/export/map.*`: resolution within `[36, http.max_export_dpi]`, class count,
-/// and the length of every free-text parameter (the page size is bounded by `carto` itself,
-/// at most A0; the pixel count of a PNG by `http.max_export_pixels` in the route). Clear 400
-/// in French otherwise.
-pub fn export_limits(
-    q: &crate::routes::export::MapQuery,
-    http: &HttpConfig,
-) -> Result<(), ApiError> {
-    if let Some(dpi) = q.dpi
-        && !(dpi.is_finite() && (MIN_DPI..=http.max_export_dpi).contains(&dpi))
-    {
-        return Err(ApiError::BadRequest(format!(
-            "résolution de {dpi} dpi refusée : entre {MIN_DPI} et {} dpi",
-            http.max_export_dpi
-        )));
-    }
-    if let Some(k) = q.k
-        && !(1..=MAX_K).contains(&k)
-    {
-        return Err(ApiError::BadRequest(format!(
-            "{k} classes : entre 1 et {MAX_K} classes"
-        )));
-    }
-    let fields: [(&str, &Option<String>); 11] = [
-        ("indicator", &q.indicator),
-        ("level", &q.level),
-        ("method", &q.method),
-        ("classes", &q.classes),
-        ("palette", &q.palette),
-        ("page", &q.page),
-        ("legend", &q.legend),
-        ("labels", &q.labels),
-        ("inset", &q.inset),
-        ("highlight", &q.highlight),
-        ("breaks", &q.breaks),
-    ];
-    for (name, value) in fields {
-        let max = MAX_PARAM_CHARS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map_or(80, |(_, m)| *m);
-        if let Some(v) = value
-            && v.chars().count() > max
-        {
-            return Err(ApiError::BadRequest(format!(
-                "paramètre « {name} » trop long (au plus {max} caractères)"
-            )));
-        }
-    }
-    Ok(())
 }

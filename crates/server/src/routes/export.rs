@@ -17,6 +17,7 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use crate::access::audience_dependent;
+use crate::config::HttpConfig;
 use crate::{ApiError, AppState, Audience};
 
 pub fn routes() -> Router<AppState> {
@@ -117,7 +118,7 @@ async fn export(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     // Resolution, class count and parameter lengths: `http` settings (see `hardening`).
-    crate::hardening::export_limits(&q, &state.config().http)?;
+    export_limits(&q, &state.config().http)?;
     let spec = spec(&q, audience.internal)?;
     let dpi = q.dpi.unwrap_or(150.0);
     if format == carto::Format::Png {
@@ -233,4 +234,73 @@ async fn pdf(
     Query(q): Query<MapQuery>,
 ) -> Result<Response, ApiError> {
     export(s, audience, q, carto::Format::Pdf, headers).await
+}
+
+/// Longest text accepted for each free-text parameter of the map exports.
+const MAX_PARAM_CHARS: &[(&str, usize)] = &[
+    ("indicator", 80),
+    ("level", 20),
+    ("method", 40),
+    ("classes", 40),
+    ("palette", 60),
+    ("page", 40),
+    ("legend", 20),
+    ("labels", 10),
+    ("inset", 10),
+    ("highlight", 60),
+    ("breaks", 400),
+];
+
+/// Lowest resolution of a PNG export (the `carto` crate's own floor).
+const MIN_DPI: f64 = 36.0;
+/// Most classes of a map.
+const MAX_K: usize = 20;
+
+/// The limits of `/export/map.*`: resolution within `[36, http.max_export_dpi]`, class count,
+/// and the length of every free-text parameter (the page size is bounded by `carto` itself,
+/// at most A0; the pixel count of a PNG by `http.max_export_pixels` in the route). Clear 400
+/// in French otherwise.
+pub fn export_limits(q: &MapQuery, http: &HttpConfig) -> Result<(), ApiError> {
+    if let Some(dpi) = q.dpi
+        && !(dpi.is_finite() && (MIN_DPI..=http.max_export_dpi).contains(&dpi))
+    {
+        return Err(ApiError::BadRequest(format!(
+            "résolution de {dpi} dpi refusée : entre {MIN_DPI} et {} dpi",
+            http.max_export_dpi
+        )));
+    }
+    if let Some(k) = q.k
+        && !(1..=MAX_K).contains(&k)
+    {
+        return Err(ApiError::BadRequest(format!(
+            "{k} classes : entre 1 et {MAX_K} classes"
+        )));
+    }
+    let fields: [(&str, &Option<String>); 11] = [
+        ("indicator", &q.indicator),
+        ("level", &q.level),
+        ("method", &q.method),
+        ("classes", &q.classes),
+        ("palette", &q.palette),
+        ("page", &q.page),
+        ("legend", &q.legend),
+        ("labels", &q.labels),
+        ("inset", &q.inset),
+        ("highlight", &q.highlight),
+        ("breaks", &q.breaks),
+    ];
+    for (name, value) in fields {
+        let max = MAX_PARAM_CHARS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(80, |(_, m)| *m);
+        if let Some(v) = value
+            && v.chars().count() > max
+        {
+            return Err(ApiError::BadRequest(format!(
+                "paramètre « {name} » trop long (au plus {max} caractères)"
+            )));
+        }
+    }
+    Ok(())
 }
