@@ -37,8 +37,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             access::identify,
         ));
-    // Limits, security headers, JSON errors, metrics, trace: see `hardening`.
-    hardening::apply(app, &state).with_state(state)
+    // Limits, security headers, JSON errors, metrics, trace: see `hardening`. The tile route
+    // answers stored bytes for everyone: it gets only the layers such an answer needs.
+    let tiles = hardening::apply_light(routes::tiles::tile_routes(), &state);
+    hardening::apply(app, &state).merge(tiles).with_state(state)
 }
 
 /// Serve until Ctrl-C or SIGTERM; requests in flight finish before the server stops.

@@ -27,10 +27,15 @@ use crate::{ApiError, AppState};
 const MVT: &str = "application/vnd.mapbox-vector-tile";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
+/// TileJSON of each level (dynamic JSON: goes through the whole hardening stack).
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/tiles/{file}", get(tilejson))
-        .route("/tiles/{level}/{version}/{z}/{x}/{y}", get(tile))
+    Router::new().route("/tiles/{file}", get(tilejson))
+}
+
+/// The tiles themselves: immutable bytes from memory, the hottest route, mounted by
+/// `crate::router` with the light stack of `hardening::apply_light`.
+pub fn tile_routes() -> Router<AppState> {
+    Router::new().route("/tiles/{level}/{version}/{z}/{x}/{y}", get(tile))
     // Cross-origin use follows `[http] cors_origins` like every route (off by default); a map
     // hosted elsewhere uses the PMTiles export or a configured origin.
 }
