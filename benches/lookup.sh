@@ -47,3 +47,28 @@ for threads in 1 2; do
 done
 echo "-- wrk -t1 -c50 -d${secs}s --latency (search)"
 LOOKUP_PATH=search wrk -t1 -c50 -d"${secs}s" --latency -s benches/lookup-wrk.lua "http://127.0.0.1:$port"
+
+# 3. The same points at fixed offered rates (open loop: oha sends on a schedule and, with
+#    --latency-correction, counts from the scheduled time, so a slow answer is not hidden by
+#    the next request waiting), 50 connections: the latency users see when the server is not
+#    saturated. With a closed loop (wrk above) the mean latency is 50 ÷ throughput whatever
+#    the service time.
+command -v oha >/dev/null || cargo install oha --locked --quiet
+python3 - "$LOOKUP_SAMPLE" "http://127.0.0.1:$port" > "$out/urls.txt" <<'PY'
+import csv, sys
+for row in csv.DictReader(open(sys.argv[1], newline="")):
+    print(f"{sys.argv[2]}/api/lookup?lon={row['lon']}&lat={row['lat']}")
+PY
+for rate in 1000 2000 5000; do
+  oha --no-tui -z "${secs}s" -c 50 -q "$rate" --latency-correction --output-format json \
+    --urls-from-file "$out/urls.txt" > "$out/oha.json"
+  python3 - "$rate" "$out/oha.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[2]))
+p = r["latencyPercentiles"]
+codes = r.get("statusCodeDistribution", {})
+print(f"-- oha -c50 -q{sys.argv[1]} (open loop, latency-corrected, lookup): "
+      f"{r['summary']['requestsPerSec']:.0f} req/s, p50 {p['p50']*1000:.3f} ms, "
+      f"p99 {p['p99']*1000:.3f} ms, p99.9 {p['p99.9']*1000:.3f} ms, answers {codes}")
+PY
+done
