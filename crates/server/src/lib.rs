@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod hardening;
 pub mod metrics;
+pub mod negotiate;
 pub mod reload;
 pub mod routes;
 pub mod state;

@@ -36,6 +36,7 @@ use zones::Level;
 use zones::crs::{Crs, reproject_coords};
 
 use crate::access::audience_dependent;
+use crate::negotiate::{accepts_gzip, etag_matches};
 use crate::routes::indicators::{ClassifyQueryOwned, classification};
 use crate::routes::zones::parse_level;
 use crate::{ApiError, AppState, Audience, Snapshot};
@@ -217,35 +218,6 @@ async fn asset(Path((hash, name)): Path<(String, String)>, headers: HeaderMap) -
         h.insert(header::ETAG, v);
     }
     resp
-}
-
-fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|t| t.trim().trim_start_matches("W/"))
-        .any(|t| t == "*" || t == etag)
-}
-
-fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|e| {
-            let mut parts = e.split(';');
-            let name = parts.next().unwrap_or("").trim();
-            let q0 = parts.any(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    == Some(0.0)
-            });
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !q0
-        })
 }
 
 /// `http(s)://host` of the request (sources of a style must be absolute). Honours
@@ -1000,21 +972,5 @@ mod tests {
         let js = embedded::get("maplibre-gl.js").unwrap();
         assert!(!js.raw.ends_with(b".js.map\n"), "no source map reference");
         assert!(String::from_utf8_lossy(&js.raw[..200]).contains("MapLibre GL JS"));
-    }
-
-    #[test]
-    fn gzip_negotiation() {
-        let mut h = HeaderMap::new();
-        assert!(!accepts_gzip(&h));
-        h.insert(
-            header::ACCEPT_ENCODING,
-            HeaderValue::from_static("gzip, deflate, br"),
-        );
-        assert!(accepts_gzip(&h));
-        h.insert(
-            header::ACCEPT_ENCODING,
-            HeaderValue::from_static("gzip;q=0, br"),
-        );
-        assert!(!accepts_gzip(&h));
     }
 }

@@ -22,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use zones::Level;
 
+use crate::negotiate::{accepts_gzip, etag_matches};
 use crate::{ApiError, AppState};
 
 const MVT: &str = "application/vnd.mapbox-vector-tile";
@@ -91,36 +92,6 @@ fn base_url(headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
-/// Whether `If-None-Match` names `etag` (weak comparison, as RFC 9110 asks for this header).
-fn matches(headers: &HeaderMap, etag: &str) -> bool {
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|t| t.trim().trim_start_matches("W/"))
-        .any(|t| t == "*" || t == etag)
-}
-
-fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|e| {
-            let mut parts = e.split(';');
-            let name = parts.next().unwrap_or("").trim();
-            let q0 = parts.any(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    == Some(0.0)
-            });
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !q0
-        })
-}
-
 async fn tilejson(
     State(state): State<AppState>,
     Path(file): Path<String>,
@@ -147,7 +118,7 @@ async fn tilejson(
         "\"{:016x}\"",
         tiles::encode::fnv1a(body.as_bytes(), tiles::encode::FNV_OFFSET)
     );
-    let mut resp = if matches(&headers, &etag) {
+    let mut resp = if etag_matches(&headers, &etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         ([(header::CONTENT_TYPE, "application/json")], body).into_response()
@@ -219,7 +190,7 @@ async fn tile(
         return Ok(resp);
     };
     let etag = format!("\"{:016x}\"", t.etag);
-    let mut resp = if matches(headers, &etag) {
+    let mut resp = if etag_matches(headers, &etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else if accepts_gzip(headers) {
         let mut r = Response::new(Body::from(t.gzip.clone()));
@@ -255,16 +226,6 @@ mod tests {
             HeaderValue::from_static("br, gzip;q=0.8"),
         );
         assert!(accepts_gzip(&h));
-        h.insert(
-            header::ACCEPT_ENCODING,
-            HeaderValue::from_static("gzip;q=0, br"),
-        );
-        assert!(!accepts_gzip(&h));
-        h.insert(
-            header::IF_NONE_MATCH,
-            HeaderValue::from_static("\"a\", W/\"b\""),
-        );
-        assert!(matches(&h, "\"b\"") && !matches(&h, "\"c\""));
         h.insert(
             header::HOST,
             HeaderValue::from_static("carte.intranet:8080"),
